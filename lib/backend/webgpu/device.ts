@@ -1,0 +1,72 @@
+/**
+ * Adapter and device acquisition for the WebGPU backend, with the limits the
+ * kernels depend on.
+ * @module
+ */
+
+/** The subset of adapter limits the backend requests and respects. */
+export interface DeviceLimits {
+  maxStorageBufferBindingSize: number;
+  maxBufferSize: number;
+  maxComputeWorkgroupsPerDimension: number;
+  maxStorageBuffersPerShaderStage: number;
+  maxComputeInvocationsPerWorkgroup: number;
+  maxComputeWorkgroupStorageSize: number;
+}
+
+/** A ready device plus what the backend needs to know about it. */
+export interface AcquiredDevice {
+  device: GPUDevice;
+  limits: DeviceLimits;
+  description: string;
+}
+
+const LIMIT_NAMES: readonly (keyof DeviceLimits)[] = [
+  "maxStorageBufferBindingSize",
+  "maxBufferSize",
+  "maxComputeWorkgroupsPerDimension",
+  "maxStorageBuffersPerShaderStage",
+  "maxComputeInvocationsPerWorkgroup",
+  "maxComputeWorkgroupStorageSize",
+];
+
+/**
+ * Lets Mesa's llvmpipe use every core: sets `LP_NUM_THREADS` to
+ * `navigator.hardwareConcurrency` when unset, only if env access is already
+ * granted (never prompts).
+ */
+function tuneSoftwareRasterizer(): void {
+  try {
+    if (Deno.permissions.querySync({ name: "env" }).state !== "granted") return;
+    if (Deno.env.get("LP_NUM_THREADS") !== undefined) return;
+    const n = navigator.hardwareConcurrency;
+    if (n > 0) Deno.env.set("LP_NUM_THREADS", String(n));
+  } catch {
+    // No Deno namespace or no permission API: leave the environment alone.
+  }
+}
+
+/** The adapter, a device with the needed limits, or null when there is no GPU. */
+export async function acquireDevice(): Promise<AcquiredDevice | null> {
+  const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
+  if (!gpu) return null;
+  tuneSoftwareRasterizer();
+  const adapter = await gpu.requestAdapter({
+    powerPreference: "high-performance",
+  });
+  if (!adapter) return null;
+  const requiredLimits: Record<string, number> = {};
+  for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
+  const device = await adapter.requestDevice({ requiredLimits });
+  const limits = {} as DeviceLimits;
+  for (const name of LIMIT_NAMES) limits[name] = device.limits[name];
+  const info = adapter.info;
+  const name = info.description || info.device || info.vendor || "unknown adapter";
+  const arch = info.architecture ? ` ${info.architecture}` : "";
+  const fallback = info.isFallbackAdapter ? ", fallback adapter" : "";
+  return {
+    device,
+    limits,
+    description: `${name}${arch} (webgpu${fallback})`,
+  };
+}

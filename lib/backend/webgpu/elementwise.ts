@@ -1,0 +1,265 @@
+/** Unary, binary and where kernels: WGSL expressions per op and dtype. @module */
+import type { BinaryOp, DType, Storage, UnaryOp, View } from "../backend.ts";
+import { numel } from "../_view.ts";
+import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
+import type { GpuContext, WebGPUStorage } from "./storage.ts";
+
+const INT_MIN = -2147483648;
+const INT_MAX = 2147483647;
+
+/** `e` (of type `from`) converted to `to` with the backend's cast rules. */
+export function castExpr(e: string, from: WgslType, to: WgslType): string {
+  if (from === to) return e;
+  if (to === "u32") return `to_bool(${e} != ${from}(0))`;
+  return `${to}(${e})`;
+}
+
+/** f32-valued expressions of `x` (an f32) for float math ops. */
+const FLOAT_UNARY: Partial<Record<UnaryOp, string>> = {
+  copy: "X",
+  neg: "-X",
+  exp: "exp(X)",
+  log: "log(X)",
+  log1p: "log1p_(X)",
+  expm1: "expm1_(X)",
+  sqrt: "sqrt(X)",
+  rsqrt: "1.0 / sqrt(X)",
+  abs: "abs(X)",
+  sign: "select(sign(X), X, f32_is_nan(X))",
+  sin: "sin(X)",
+  cos: "cos(X)",
+  tanh: "tanh_(X)",
+  sigmoid: "sigmoid_(X)",
+  relu: "select(0.0, X, X > 0.0 || f32_is_nan(X))",
+  erf: "erf_(X)",
+  floor: "floor(X)",
+  ceil: "ceil(X)",
+  round: "round(X)",
+  reciprocal: "1.0 / X",
+  leakyRelu: "select(X * u.fp.x, X, X > 0.0)",
+  geluErf: "0.5 * X * (1.0 + erf_(X * SQRT_HALF))",
+  geluTanh: "0.5 * X * (1.0 + tanh_(GELU_C * (X + 0.044715 * X * X * X)))",
+  softplus: "select(log1p_(exp(u.fp.x * X)) / u.fp.x, X, u.fp.x * X > u.fp.y)",
+  clamp: "select(select(X, u.fp.x, X < u.fp.x), u.fp.y, X > u.fp.y)",
+};
+
+/** i32-valued expressions of `x` (an i32) for ops with integer semantics. */
+const INT_UNARY: Partial<Record<UnaryOp, string>> = {
+  copy: "X",
+  neg: "-X",
+  abs: "abs(X)",
+  sign: "sign(X)",
+  relu: "max(X, 0)",
+  floor: "X",
+  ceil: "X",
+  round: "X",
+  // ip = [ceil(lo), trunc(lo), floor(hi), trunc(hi)]: exact for fractional bounds.
+  clamp: "select(select(X, u.ip.y, X < u.ip.x), u.ip.w, X > u.ip.z)",
+};
+
+function unaryExpr(op: UnaryOp, a: WgslType, o: WgslType): string {
+  if (op === "copy") return castExpr("x", a, o);
+  if (op === "not") return castExpr(`to_bool(x == ${a}(0))`, "u32", o);
+  if (op === "isnan" || op === "isinf") {
+    if (a !== "f32") return castExpr("0u", "u32", o);
+    return castExpr(`to_bool(f32_is_${op.slice(2)}(x))`, "u32", o);
+  }
+  if (a !== "f32" && INT_UNARY[op]) {
+    const xi = a === "i32" ? "x" : "i32(x)";
+    return castExpr(`(${INT_UNARY[op]!.replaceAll("X", xi)})`, "i32", o);
+  }
+  const f = FLOAT_UNARY[op];
+  if (!f) throw new Error(`webgpu unary: unknown op ${String(op)}`);
+  const xf = a === "f32" ? "x" : "f32(x)";
+  return castExpr(`(${f.replaceAll("X", xf)})`, "f32", o);
+}
+
+const COMPARE: Partial<Record<BinaryOp, string>> = {
+  eq: "X == Y",
+  ne: "X != Y",
+  lt: "X < Y",
+  le: "X <= Y",
+  gt: "X > Y",
+  ge: "X >= Y",
+};
+
+const FLOAT_BINARY: Partial<Record<BinaryOp, string>> = {
+  add: "X + Y",
+  sub: "X - Y",
+  mul: "X * Y",
+  div: "X / Y",
+  pow: "pow_(X, Y)",
+  maximum: "fmax_(X, Y)",
+  minimum: "fmin_(X, Y)",
+  mod: "fmod_(X, Y)",
+  atan2: "atan2(X, Y)",
+};
+
+const INT_BINARY: Partial<Record<BinaryOp, string>> = {
+  add: "X + Y",
+  sub: "X - Y",
+  mul: "X * Y",
+  div: "idiv_(X, Y)",
+  pow: "ipow_(X, Y)",
+  maximum: "max(X, Y)",
+  minimum: "min(X, Y)",
+  mod: "imod_(X, Y)",
+  atan2: "i32(atan2(f32(X), f32(Y)))",
+};
+
+/** Whether `op` outputs bool. */
+export function binaryOutputsBool(op: BinaryOp): boolean {
+  return op in COMPARE || op === "and" || op === "or" || op === "xor";
+}
+
+/** `e` with its operand tokens `X`/`Y` replaced. */
+function operands(e: string, x: string, y: string): string {
+  return e.replaceAll("X", x).replaceAll("Y", y);
+}
+
+function binaryExpr(op: BinaryOp, t: WgslType): string {
+  const c = COMPARE[op];
+  if (c) return `to_bool(${operands(c, "x", "y")})`;
+  const z = `${t}(0)`;
+  if (op === "and") return `to_bool(x != ${z} && y != ${z})`;
+  if (op === "or") return `to_bool(x != ${z} || y != ${z})`;
+  if (op === "xor") return `to_bool((x != ${z}) != (y != ${z}))`;
+  if (t === "f32") {
+    const e = FLOAT_BINARY[op];
+    if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
+    return operands(e, "x", "y");
+  }
+  if (t === "i32") {
+    const e = INT_BINARY[op];
+    if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
+    return operands(e, "x", "y");
+  }
+  // bool arithmetic: compute on 0/1 as f32, store `!= 0`.
+  const e = FLOAT_BINARY[op];
+  if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
+  return `to_bool((${operands(e, "f32(x)", "f32(y)")}) != 0.0)`;
+}
+
+interface Operand {
+  s: WebGPUStorage;
+  v: View;
+}
+
+function checkShapes(op: string, views: readonly View[]): void {
+  const shape = views[0].shape;
+  for (const v of views) {
+    if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`webgpu ${op}: view shapes [${views.map((w) => `[${w.shape}]`).join(", ")}] differ`);
+    }
+    if (v.strides.length !== v.shape.length) {
+      throw new RangeError(`webgpu ${op}: view has ${v.shape.length} dims but ${v.strides.length} strides`);
+    }
+  }
+}
+
+/** Runs the elementwise template over up to three operands with `expr`. */
+function runElementwise(
+  ctx: GpuContext,
+  op: string,
+  expr: string,
+  outDtype: DType,
+  ins: readonly Operand[],
+  fp: readonly number[] = [],
+  ip: readonly number[] = [],
+): WebGPUStorage {
+  checkShapes(op, ins.map((o) => o.v));
+  const shape = ins[0].v.shape;
+  const n = numel(shape);
+  const out = ctx.alloc(n, outDtype, op);
+  if (n === 0) return out;
+  const all = [ins[0], ins[1] ?? ins[0], ins[2] ?? ins[0]];
+  const types = all.map((o) => wgslType(o.s.dtype, op));
+  const { shape: cs, strides } = collapseDims(
+    shape,
+    all.map((o, k) => (k < ins.length ? o.v.strides : o.v.strides.map(() => 0))),
+  );
+  const src = fillTemplate(TEMPLATES.elementwise, {
+    OUT: wgslType(outDtype, op),
+    A: types[0],
+    B: types[1],
+    C: types[2],
+    EXPR: expr,
+  });
+  const kernel = ctx.kernel(src, "main", ["storage", "read-only-storage", "read-only-storage", "read-only-storage"]);
+  const u = new UniformBlock()
+    .u32(0, n)
+    .u32(1, cs.length)
+    .u32(4, all[0].v.offset)
+    .u32(5, ins.length > 1 ? all[1].v.offset : 0)
+    .u32(6, ins.length > 2 ? all[2].v.offset : 0)
+    .dims(16, cs)
+    .strides(24, strides[0])
+    .strides(32, strides[1])
+    .strides(40, strides[2]);
+  fp.forEach((v, i) => u.f32(8 + i, v));
+  ip.forEach((v, i) => u.i32(12 + i, v));
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(all[0].s), ctx.bind(all[1].s), ctx.bind(all[2].s)], Math.ceil(n / 64));
+  return out;
+}
+
+function clampInt(v: number): number {
+  return Math.min(INT_MAX, Math.max(INT_MIN, v));
+}
+
+/** {@link Backend.unary}. */
+export function unary(
+  ctx: GpuContext,
+  op: UnaryOp,
+  a: Storage,
+  av: View,
+  outDtype: DType,
+  params: readonly number[] = [],
+): Storage {
+  const s = ctx.live(a, op);
+  const at = wgslType(s.dtype, op);
+  const ot = wgslType(outDtype, op);
+  if (op === "not" && s.dtype !== "bool") throw new TypeError(`webgpu not: input must be bool, got ${s.dtype}`);
+  let fp: number[] = [];
+  let ip: number[] = [];
+  if (op === "leakyRelu") fp = [params[0] ?? 0.01];
+  if (op === "softplus") fp = [params[0] ?? 1, params[1] ?? 20];
+  if (op === "clamp") {
+    const lo = params[0] ?? -Infinity;
+    const hi = params[1] ?? Infinity;
+    fp = [lo, hi];
+    ip = [clampInt(Math.ceil(lo)), clampInt(Math.trunc(lo)), clampInt(Math.floor(hi)), clampInt(Math.trunc(hi))];
+  }
+  return runElementwise(ctx, op, unaryExpr(op, at, ot), outDtype, [{ s, v: av }], fp, ip);
+}
+
+/** {@link Backend.binary}. */
+export function binary(ctx: GpuContext, op: BinaryOp, a: Storage, av: View, b: Storage, bv: View): Storage {
+  const sa = ctx.live(a, op);
+  const sb = ctx.live(b, op);
+  if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu ${op}: dtypes ${sa.dtype} and ${sb.dtype} differ`);
+  const t = wgslType(sa.dtype, op);
+  const outDtype: DType = binaryOutputsBool(op) ? "bool" : sa.dtype;
+  return runElementwise(ctx, op, binaryExpr(op, t), outDtype, [{ s: sa, v: av }, { s: sb, v: bv }]);
+}
+
+/** {@link Backend.where}. */
+export function where(
+  ctx: GpuContext,
+  cond: Storage,
+  cv: View,
+  a: Storage,
+  av: View,
+  b: Storage,
+  bv: View,
+): Storage {
+  const sc = ctx.live(cond, "where");
+  const sa = ctx.live(a, "where");
+  const sb = ctx.live(b, "where");
+  if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu where: dtypes ${sa.dtype} and ${sb.dtype} differ`);
+  const ct = wgslType(sc.dtype, "where");
+  return runElementwise(ctx, "where", `select(z, y, x != ${ct}(0))`, sa.dtype, [
+    { s: sc, v: cv },
+    { s: sa, v: av },
+    { s: sb, v: bv },
+  ]);
+}

@@ -1,0 +1,202 @@
+/**
+ * WGSL sources, template filling and the pipeline cache. Templates (in
+ * `kernels/*.wgsl`) only receive element types and expressions; every shape,
+ * stride, offset and size travels in a uniform block. Pipelines are cached by
+ * final source text plus entry point.
+ * @module
+ */
+import commonSrc from "../../../kernels/common.wgsl" with { type: "text" };
+import elementwiseSrc from "../../../kernels/elementwise.wgsl" with { type: "text" };
+import reduceSrc from "../../../kernels/reduce.wgsl" with { type: "text" };
+import matmulSrc from "../../../kernels/matmul.wgsl" with { type: "text" };
+import windowSrc from "../../../kernels/window.wgsl" with { type: "text" };
+import indexSrc from "../../../kernels/index.wgsl" with { type: "text" };
+import randomSrc from "../../../kernels/random.wgsl" with { type: "text" };
+import copySrc from "../../../kernels/copy.wgsl" with { type: "text" };
+import type { DType } from "../backend.ts";
+import { MAX_RANK } from "../backend.ts";
+
+/** The kernel families, by file. */
+export const TEMPLATES = {
+  elementwise: elementwiseSrc,
+  reduce: reduceSrc,
+  matmul: matmulSrc,
+  window: windowSrc,
+  index: indexSrc,
+  random: randomSrc,
+  copy: copySrc,
+} as const;
+
+/** A WGSL storage element type. */
+export type WgslType = "f32" | "i32" | "u32";
+
+/** The storage element type of `dtype` (bool is a u32 holding 0 or 1). */
+export function wgslType(dtype: DType, op = "op"): WgslType {
+  switch (dtype) {
+    case "float32":
+      return "f32";
+    case "int32":
+      return "i32";
+    case "bool":
+      return "u32";
+    case "float64":
+      throw new TypeError(
+        `webgpu ${op}: float64 is not supported on the webgpu backend (WGSL has no f64); use the cpu backend for float64 (e.g. gradcheck)`,
+      );
+    default:
+      throw new TypeError(`webgpu ${op}: unknown dtype ${String(dtype)}`);
+  }
+}
+
+/** `template` with every `{{KEY}}` replaced; a leftover placeholder is a bug. */
+export function fillTemplate(template: string, vars: Record<string, string>): string {
+  const out = template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const v = vars[key];
+    if (v === undefined) throw new Error(`webgpu: template placeholder {{${key}}} has no value`);
+    return v;
+  });
+  return commonSrc + "\n" + out;
+}
+
+/** Binding kinds after the uniform at binding 0. */
+export type BindingKind = "storage" | "read-only-storage";
+
+/** A compiled kernel: pipeline plus its bind group layout. */
+export interface Kernel {
+  pipeline: GPUComputePipeline;
+  layout: GPUBindGroupLayout;
+}
+
+/** Compiles and caches pipelines with explicit layouts. */
+export class KernelCache {
+  readonly #device: GPUDevice;
+  readonly #pipelines = new Map<string, Kernel>();
+  readonly #layouts = new Map<string, GPUBindGroupLayout>();
+
+  constructor(device: GPUDevice) {
+    this.#device = device;
+  }
+
+  /** Number of distinct pipelines compiled. */
+  get size(): number {
+    return this.#pipelines.size;
+  }
+
+  #layout(kinds: readonly BindingKind[]): GPUBindGroupLayout {
+    const key = kinds.join(",");
+    let layout = this.#layouts.get(key);
+    if (!layout) {
+      const entries: GPUBindGroupLayoutEntry[] = [{
+        binding: 0,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type: "uniform" },
+      }];
+      kinds.forEach((type, i) =>
+        entries.push({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })
+      );
+      layout = this.#device.createBindGroupLayout({ entries });
+      this.#layouts.set(key, layout);
+    }
+    return layout;
+  }
+
+  /** The pipeline for `source`'s `entry`, compiled on first use. */
+  get(source: string, entry: string, kinds: readonly BindingKind[]): Kernel {
+    const key = `${entry}\u0000${source}`;
+    let k = this.#pipelines.get(key);
+    if (!k) {
+      const layout = this.#layout(kinds);
+      const module = this.#device.createShaderModule({ code: source });
+      const pipeline = this.#device.createComputePipeline({
+        layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
+        compute: { module, entryPoint: entry },
+      });
+      k = { pipeline, layout };
+      this.#pipelines.set(key, k);
+    }
+    return k;
+  }
+}
+
+/**
+ * Builds a uniform block word by word (u32/i32/f32 all 4 bytes), matching the
+ * WGSL struct layouts: scalars, then vec4s and `array<vec4, 2>` shape/stride
+ * blocks at 16-byte-aligned word offsets.
+ */
+export class UniformBlock {
+  readonly buffer = new ArrayBuffer(256);
+  readonly #u32 = new Uint32Array(this.buffer);
+  readonly #i32 = new Int32Array(this.buffer);
+  readonly #f32 = new Float32Array(this.buffer);
+
+  /** Sets word `i` to an unsigned value (wrapped to u32). */
+  u32(i: number, v: number): this {
+    this.#u32[i] = v >>> 0;
+    return this;
+  }
+  /** Sets word `i` to a signed value. */
+  i32(i: number, v: number): this {
+    this.#i32[i] = v | 0;
+    return this;
+  }
+  /** Sets word `i` to a float32. */
+  f32(i: number, v: number): this {
+    this.#f32[i] = v;
+    return this;
+  }
+  /** Writes up to MAX_RANK dims (unsigned) starting at word `i` (8 words). */
+  dims(i: number, values: readonly number[]): this {
+    if (values.length > MAX_RANK) throw new RangeError(`webgpu: rank ${values.length} exceeds ${MAX_RANK}`);
+    for (let d = 0; d < MAX_RANK; d++) this.#u32[i + d] = d < values.length ? values[d] : 1;
+    return this;
+  }
+  /** Writes up to MAX_RANK strides (signed) starting at word `i` (8 words). */
+  strides(i: number, values: readonly number[]): this {
+    if (values.length > MAX_RANK) throw new RangeError(`webgpu: rank ${values.length} exceeds ${MAX_RANK}`);
+    for (let d = 0; d < MAX_RANK; d++) this.#i32[i + d] = d < values.length ? values[d] : 0;
+    return this;
+  }
+}
+
+/**
+ * A workgroup grid of `count` workgroups within `maxPerDim` per dimension:
+ * 1-D when it fits, else 2-D (or 3-D); kernels linearize with `group_index`
+ * and skip the overshoot.
+ */
+export function gridFor(count: number, maxPerDim: number): [number, number, number] {
+  if (count <= maxPerDim) return [Math.max(count, 1), 1, 1];
+  const y = Math.ceil(count / maxPerDim);
+  if (y <= maxPerDim) return [Math.ceil(count / y), y, 1];
+  const z = Math.ceil(y / maxPerDim);
+  if (z > maxPerDim) throw new RangeError(`webgpu: ${count} workgroups exceed the 3-D grid`);
+  const yy = Math.ceil(count / (maxPerDim * z));
+  return [maxPerDim, yy, z];
+}
+
+/**
+ * Merges adjacent dims that every stride list walks contiguously, and drops size-1
+ * dims, so simple views index with few divisions. Returns the new shape and strides.
+ */
+export function collapseDims(
+  shape: readonly number[],
+  stridesList: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (
+      last >= 0 &&
+      stridesList.every((s, k) => outStrides[k][last] === s[d] * n)
+    ) {
+      outShape[last] *= n;
+      stridesList.forEach((s, k) => (outStrides[k][last] = s[d]));
+    } else {
+      outShape.push(n);
+      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}

@@ -1,0 +1,121 @@
+/** Reductions (sum/prod/max/min) and argmax/argmin. @module */
+import type { DType, ReduceOp, Storage, View } from "../backend.ts";
+import { numel } from "../_view.ts";
+import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
+import type { GpuContext } from "./storage.ts";
+
+/** Reduced extents at or above this use the workgroup-parallel tree kernel. */
+export const TREE_THRESHOLD = 256;
+
+function identity(op: ReduceOp, t: WgslType): string {
+  if (op === "sum") return `${t}(0)`;
+  if (op === "prod") return `${t}(1)`;
+  if (t === "f32") return `bitcast<f32>(${op === "max" ? "F32_NEG_INF" : "F32_INF"})`;
+  if (t === "i32") return op === "max" ? "i32(-2147483647 - 1)" : "2147483647";
+  return op === "max" ? "0u" : "1u";
+}
+
+function combine(op: ReduceOp, t: WgslType): string {
+  switch (op) {
+    case "sum":
+      return "acc + v";
+    case "prod":
+      return "acc * v";
+    case "max":
+      return t === "f32" ? "select(acc, v, v > acc || f32_is_nan(v))" : "max(acc, v)";
+    case "min":
+      return t === "f32" ? "select(acc, v, v < acc || f32_is_nan(v))" : "min(acc, v)";
+  }
+}
+
+function uniformFor(
+  nout: number,
+  nred: number,
+  kept: { shape: number[]; strides: number[][] },
+  red: { shape: number[]; strides: number[][] },
+  offset: number,
+): UniformBlock {
+  return new UniformBlock()
+    .u32(0, nout)
+    .u32(1, nred)
+    .u32(2, kept.shape.length)
+    .u32(3, red.shape.length)
+    .u32(4, offset)
+    .dims(8, kept.shape)
+    .strides(16, kept.strides[0])
+    .dims(24, red.shape)
+    .strides(32, red.strides[0]);
+}
+
+function split(av: View, axes: readonly number[]) {
+  const keep: number[] = [];
+  for (let d = 0; d < av.shape.length; d++) if (!axes.includes(d)) keep.push(d);
+  const kept = collapseDims(keep.map((d) => av.shape[d]), [keep.map((d) => av.strides[d])]);
+  const red = collapseDims(axes.map((d) => av.shape[d]), [axes.map((d) => av.strides[d])]);
+  return { keep, kept, red };
+}
+
+/** {@link Backend.reduce}. */
+export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes: readonly number[]): Storage {
+  const s = ctx.live(a, op);
+  const inT = wgslType(s.dtype, op);
+  const outDtype: DType = (op === "sum" || op === "prod") && s.dtype === "bool" ? "int32" : s.dtype;
+  const outT = wgslType(outDtype, op);
+  const outShape = av.shape.map((d, i) => (axes.includes(i) ? 1 : d));
+  const nout = numel(outShape);
+  const out = ctx.alloc(nout, outDtype, op);
+  if (nout === 0) return out;
+  const { kept, red } = split(av, axes);
+  const nred = numel(axes.map((d) => av.shape[d]));
+  const acc = outT;
+  const src = fillTemplate(TEMPLATES.reduce, {
+    OUT: outT,
+    IN: inT,
+    ACC: acc,
+    INIT: identity(op, acc),
+    LOAD: `${acc}(v)`,
+    COMBINE: combine(op, acc),
+    BETTER: "false",
+    NOT_NAN: "true",
+    V_NOT_NAN: "true",
+  });
+  const tree = nred >= TREE_THRESHOLD;
+  const kernel = ctx.kernel(src, tree ? "tree" : "small", ["storage", "read-only-storage"]);
+  const u = uniformFor(nout, nred, kept, red, av.offset);
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], tree ? nout : Math.ceil(nout / 64));
+  return out;
+}
+
+/** {@link Backend.argReduce}. */
+export function argReduce(
+  ctx: GpuContext,
+  op: "argmax" | "argmin",
+  a: Storage,
+  av: View,
+  axis: number,
+): Storage {
+  const s = ctx.live(a, op);
+  const t = wgslType(s.dtype, op);
+  const outShape = av.shape.map((d, i) => (i === axis ? 1 : d));
+  const nout = numel(outShape);
+  const len = av.shape[axis];
+  if (len === 0 && nout > 0) throw new RangeError(`${op}: cannot reduce over an empty dimension ${axis}`);
+  const out = ctx.alloc(len === 0 ? 0 : nout, "int32", op);
+  if (nout === 0 || len === 0) return out;
+  const { kept } = split(av, [axis]);
+  const red = { shape: [len], strides: [[av.strides[axis]]] };
+  const src = fillTemplate(TEMPLATES.reduce, {
+    OUT: "i32",
+    IN: t,
+    ACC: t,
+    INIT: `${t}(0)`,
+    LOAD: "v",
+    COMBINE: "v",
+    BETTER: op === "argmax" ? "v > best" : "v < best",
+    NOT_NAN: t === "f32" ? "!f32_is_nan(best)" : "true",
+    V_NOT_NAN: t === "f32" ? "!f32_is_nan(v)" : "true",
+  });
+  const kernel = ctx.kernel(src, "arg", ["storage", "read-only-storage"]);
+  ctx.run(kernel, uniformFor(nout, len, kept, red, av.offset), [ctx.bind(out), ctx.bind(s)], Math.ceil(nout / 64));
+  return out;
+}

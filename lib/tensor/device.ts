@@ -1,0 +1,90 @@
+/**
+ * Which backend tensors live on. The webgpu backend is the default whenever
+ * `navigator.gpu` yields an adapter; `DENOGRAD_BACKEND=cpu|webgpu` or
+ * {@link setDefaultDevice} choose explicitly.
+ * @module
+ */
+import type { Backend } from "../backend/backend.ts";
+import { createCpuBackend } from "../backend/cpu.ts";
+
+/** Where a tensor's storage lives. */
+export type Device = "webgpu" | "cpu";
+
+const cpu = createCpuBackend();
+let webgpu: Backend | null = null;
+let webgpuTried = false;
+let defaultDevice: Device = "cpu";
+
+function envChoice(): string | undefined {
+  try {
+    const state = Deno.permissions.querySync({ name: "env", variable: "DENOGRAD_BACKEND" }).state;
+    return state === "granted" ? Deno.env.get("DENOGRAD_BACKEND") : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Creates the backends once. `mod.ts` awaits this at import, so users never call it;
+ * `device` forces a backend (else `DENOGRAD_BACKEND`, else webgpu when an adapter exists).
+ */
+export async function initDevices(device?: Device): Promise<Device> {
+  const choice = device ?? envChoice();
+  if (choice !== undefined && choice !== "cpu" && choice !== "webgpu") {
+    throw new TypeError(`DENOGRAD_BACKEND must be "cpu" or "webgpu", got ${JSON.stringify(choice)}`);
+  }
+  if (choice === "cpu") {
+    defaultDevice = "cpu";
+    return defaultDevice;
+  }
+  await ensureWebGPU();
+  if (webgpu) {
+    defaultDevice = "webgpu";
+  } else {
+    if (choice === "webgpu") {
+      throw new Error("DENOGRAD_BACKEND=webgpu but navigator.gpu gave no adapter");
+    }
+    console.warn("denograd: no WebGPU adapter found; using the cpu backend");
+    defaultDevice = "cpu";
+  }
+  return defaultDevice;
+}
+
+/** Requests the WebGPU device if that has not been tried yet; resolves to whether one exists. */
+export async function ensureWebGPU(): Promise<boolean> {
+  if (!webgpuTried) {
+    webgpuTried = true;
+    // loaded on demand so a cpu-only run never touches the WebGPU code
+    const { createWebGPUBackend } = await import("../backend/webgpu/backend.ts");
+    webgpu = await createWebGPUBackend();
+  }
+  return webgpu !== null;
+}
+
+/** The backend behind `device`; throws when that device is not available. */
+export function backendFor(device: Device): Backend {
+  if (device === "cpu") return cpu;
+  if (device === "webgpu") {
+    if (webgpu) return webgpu;
+    throw new Error(
+      'device "webgpu" is not available (no adapter); use device "cpu" or run on a machine with WebGPU',
+    );
+  }
+  throw new TypeError(`unknown device ${JSON.stringify(device)}; expected "webgpu" or "cpu"`);
+}
+
+/** The device new tensors are created on. */
+export function getDefaultDevice(): Device {
+  return defaultDevice;
+}
+
+/** Changes the device new tensors are created on. */
+export function setDefaultDevice(device: Device): void {
+  backendFor(device);
+  defaultDevice = device;
+}
+
+/** Whether the webgpu backend exists in this process. */
+export function hasWebGPU(): boolean {
+  return webgpu !== null;
+}

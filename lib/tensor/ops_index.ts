@@ -1,0 +1,114 @@
+/** Indexing: gather, scatterAdd, indexSelect, embedding, oneHot. @module */
+import { record } from "../autograd/grad_mode.ts";
+import { Tensor } from "./tensor.ts";
+import { normalizeDim } from "./ops_reduce.ts";
+import { expand, reshape } from "./ops_movement.ts";
+import { cast, compare } from "./ops_elementwise.ts";
+import { arange, zeros } from "./ops_creation.ts";
+import { pad as padConstant } from "./ops_combine.ts";
+
+function checkIndex(op: string, index: Tensor, device: string): void {
+  if (!(index instanceof Tensor)) throw new TypeError(`${op}: index must be an int32 tensor`);
+  if (index.dtype !== "int32") {
+    throw new TypeError(`${op}: index must be int32, got ${index.dtype}; convert it with .int()`);
+  }
+  if (index.device !== device) {
+    throw new TypeError(`${op}: index is on ${index.device} but the input is on ${device}`);
+  }
+}
+
+/** `out[…] = x[…, index[…], …]` along `dim` (torch.gather); gradient scatters back. */
+export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex("gather", index, x.device);
+  const d = normalizeDim("gather", dim, x.ndim);
+  if (index.ndim !== x.ndim) {
+    throw new RangeError(`gather: index has ${index.ndim} dims [${index.shape}] but input has ${x.ndim} [${x.shape}]`);
+  }
+  for (let i = 0; i < x.ndim; i++) {
+    if (i !== d && index.shape[i] > x.shape[i]) {
+      throw new RangeError(
+        `gather: index shape [${index.shape}] exceeds input shape [${x.shape}] at dim ${i} (only dim ${d} may differ)`,
+      );
+    }
+  }
+  const av = { shape: index.shape.map((s, i) => (i === d ? x.shape[d] : s)), strides: x.strides, offset: x.offset };
+  const s = x.backend.gather(x.storage("gather"), av, d, index.storage("gather"), index.layout, "gather");
+  const out = Tensor.fromStorage(s, index.shape, x.dtype, x.device);
+  return record("gather", [x], out, (g) => [scatterAdd(zeros(x.shape, { dtype: g.dtype, device: g.device }), d, index, g)]);
+}
+
+/** A copy of `x` with `src` added at `index` along `dim` (torch.scatter_add). */
+export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): Tensor {
+  checkIndex("scatterAdd", index, x.device);
+  const d = normalizeDim("scatterAdd", dim, x.ndim);
+  if (index.ndim !== x.ndim || src.ndim !== x.ndim) {
+    throw new RangeError(
+      `scatterAdd: input [${x.shape}], index [${index.shape}] and src [${src.shape}] must have the same number of dims`,
+    );
+  }
+  for (let i = 0; i < x.ndim; i++) {
+    if (index.shape[i] > src.shape[i] || (i !== d && index.shape[i] > x.shape[i])) {
+      throw new RangeError(
+        `scatterAdd: index shape [${index.shape}] must fit in src [${src.shape}] and in input [${x.shape}] outside dim ${d}`,
+      );
+    }
+  }
+  if (src.dtype !== x.dtype) throw new TypeError(`scatterAdd: src is ${src.dtype} but input is ${x.dtype}`);
+  const base = x.contiguous();
+  const srcView = { shape: index.shape, strides: src.strides, offset: src.offset };
+  const s = x.backend.scatterAdd(
+    base.storage("scatterAdd"),
+    x.shape,
+    d,
+    index.storage("scatterAdd"),
+    index.layout,
+    src.storage("scatterAdd"),
+    srcView,
+    "scatterAdd",
+  );
+  if (base !== x) base.dispose();
+  const out = Tensor.fromStorage(s, x.shape, x.dtype, x.device);
+  return record("scatterAdd", [x, src], out, (g) => [
+    x.requiresGrad ? g : null,
+    src.requiresGrad ? gatherPadded(g, d, index, src.shape) : null,
+  ]);
+}
+
+function gatherPadded(g: Tensor, d: number, index: Tensor, srcShape: readonly number[]): Tensor {
+  const picked = gather(g, d, index);
+  if (index.shape.every((s, i) => s === srcShape[i])) return picked;
+  const pad: number[] = [];
+  for (let i = srcShape.length - 1; i >= 0; i--) pad.push(0, srcShape[i] - index.shape[i]);
+  return padConstant(picked, pad);
+}
+
+/** Slices of `x` along `dim` picked by the 1-D int32 `index`. */
+export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex("indexSelect", index, x.device);
+  if (index.ndim !== 1) throw new RangeError(`indexSelect: index must be 1-D, got shape [${index.shape}]`);
+  const d = normalizeDim("indexSelect", dim, x.ndim);
+  const shape = x.shape.map((s, i) => (i === d ? index.shape[0] : s));
+  const idxShape = x.shape.map((_, i) => (i === d ? index.shape[0] : 1));
+  return gather(x, d, expand(reshape(index, idxShape), shape));
+}
+
+/** Rows of `weight` for each id in `ids` (any shape): result `[...ids.shape, dim]`. */
+export function embedding(ids: Tensor, weight: Tensor): Tensor {
+  checkIndex("embedding", ids, weight.device);
+  if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [num, dim], got [${weight.shape}]`);
+  const rows = indexSelect(weight, 0, reshape(ids, [ids.size]));
+  return reshape(rows, [...ids.shape, weight.shape[1]]);
+}
+
+/** One-hot int32 encoding with `numClasses` (inferred from the max when omitted is not supported: pass it). */
+export function oneHot(ids: Tensor, numClasses: number): Tensor {
+  checkIndex("oneHot", ids, ids.device);
+  if (!Number.isInteger(numClasses) || numClasses <= 0) {
+    throw new RangeError(`oneHot: numClasses must be a positive integer, got ${numClasses}`);
+  }
+  const classes = arange(0, numClasses, 1, { device: ids.device });
+  const hit = compare("eq", reshape(ids, [...ids.shape, 1]), classes);
+  // validate the range: every row must hit exactly once (checked lazily through gather's fault path)
+  gather(reshape(classes, [numClasses, 1]), 0, reshape(ids, [ids.size, 1])).dispose();
+  return cast(hit, "int32");
+}

@@ -1,0 +1,185 @@
+/**
+ * Neural-network ops built from primitives: convolution as im2col + matmul, pooling over
+ * unfolded windows, layer norm, dropout. Their gradients come from the pieces.
+ * @module
+ */
+import type { WindowParams } from "../backend/backend.ts";
+import { record } from "../autograd/grad_mode.ts";
+import { Tensor } from "./tensor.ts";
+import { add, div, mul, rsqrt, sub } from "./ops_elementwise.ts";
+import { reshape } from "./ops_movement.ts";
+import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
+import { matmul } from "./ops_linalg.ts";
+import { bernoulli, onesLike } from "./ops_creation.ts";
+import { isFloat } from "./dtype.ts";
+
+/** A size given as one number for both spatial dims or as a pair. */
+export type Pair = number | [number, number];
+
+function pair(op: string, name: string, v: Pair, min: number): [number, number] {
+  const p: [number, number] = typeof v === "number" ? [v, v] : [v[0], v[1]];
+  if (p.some((x) => !Number.isInteger(x) || x < min)) {
+    throw new RangeError(`${op}: ${name} must be integers >= ${min}, got ${JSON.stringify(v)}`);
+  }
+  return p;
+}
+
+function windowParams(
+  op: string,
+  x: Tensor,
+  kernel: Pair,
+  o: { stride?: Pair; padding?: Pair; dilation?: Pair },
+  defaultStride: Pair,
+): WindowParams & { out: [number, number] } {
+  if (x.ndim !== 4) throw new RangeError(`${op}: expected a 4-D input [N, C, H, W], got [${x.shape}]`);
+  const k = pair(op, "kernel size", kernel, 1);
+  const stride = pair(op, "stride", o.stride ?? defaultStride, 1);
+  const padding = pair(op, "padding", o.padding ?? 0, 0);
+  const dilation = pair(op, "dilation", o.dilation ?? 1, 1);
+  const out: [number, number] = [0, 1].map((i) =>
+    Math.floor((x.shape[2 + i] + 2 * padding[i] - dilation[i] * (k[i] - 1) - 1) / stride[i]) + 1
+  ) as [number, number];
+  if (out[0] <= 0 || out[1] <= 0) {
+    throw new RangeError(
+      `${op}: input [${x.shape}] is too small for kernel [${k}] with padding [${padding}] and dilation [${dilation}] ` +
+        `(output would be ${out[0]}x${out[1]})`,
+    );
+  }
+  return { kernel: k, stride, padding, dilation, out };
+}
+
+/** Sliding windows of `x` `[N, C, H, W]` as `[N, C, kh·kw, Ho·Wo]`; gradient folds back. */
+function unfoldRaw(x: Tensor, p: WindowParams, padValue: number): Tensor {
+  const xc = x.contiguous();
+  const [n, c, h, w] = x.shape;
+  const ho = Math.floor((h + 2 * p.padding[0] - p.dilation[0] * (p.kernel[0] - 1) - 1) / p.stride[0]) + 1;
+  const wo = Math.floor((w + 2 * p.padding[1] - p.dilation[1] * (p.kernel[1] - 1) - 1) / p.stride[1]) + 1;
+  const s = x.backend.im2col(xc.storage("unfold"), xc.layout, p, padValue);
+  const out = Tensor.fromStorage(s, [n, c, p.kernel[0] * p.kernel[1], ho * wo], x.dtype, x.device);
+  return record("unfold", [x], out, (g) => [foldRaw(g, [n, c, h, w], p)]);
+}
+
+function foldRaw(cols: Tensor, image: [number, number, number, number], p: WindowParams): Tensor {
+  const s = cols.backend.col2im(cols.storage("fold"), cols.layout, image, p);
+  const out = Tensor.fromStorage(s, image, cols.dtype, cols.device);
+  return record("fold", [cols], out, (g) => [unfoldRaw(g, p, 0)]);
+}
+
+/** Options of conv2d. */
+export interface Conv2dOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+  groups?: number;
+}
+
+/**
+ * 2-D convolution (cross-correlation, as in PyTorch): input `[N, C, H, W]`, weight
+ * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`.
+ */
+export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+  if (weight.ndim !== 4) throw new RangeError(`conv2d: weight must be 4-D [O, C/groups, kh, kw], got [${weight.shape}]`);
+  const groups = options.groups ?? 1;
+  const [o, cg, kh, kw] = weight.shape;
+  if (x.ndim !== 4) throw new RangeError(`conv2d: expected a 4-D input [N, C, H, W], got [${x.shape}]`);
+  const [n, c] = x.shape;
+  if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
+    throw new RangeError(`conv2d: groups=${groups} must divide both in-channels ${c} and out-channels ${o}`);
+  }
+  if (cg * groups !== c) {
+    throw new RangeError(
+      `conv2d: input [${x.shape}] has ${c} channels but weight [${weight.shape}] expects ${cg * groups} (groups=${groups})`,
+    );
+  }
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
+    throw new RangeError(`conv2d: bias must have shape [${o}], got [${bias.shape}]`);
+  }
+  const p = windowParams("conv2d", x, [kh, kw], options, 1);
+  const cols = reshape(unfoldRaw(x, p, 0), [n, groups, cg * kh * kw, p.out[0] * p.out[1]]);
+  const w = reshape(weight, [groups, o / groups, cg * kh * kw]);
+  let y = reshape(matmul(w, cols), [n, o, p.out[0], p.out[1]]);
+  if (bias) y = add(y, reshape(bias, [1, o, 1, 1]));
+  return y;
+}
+
+/** Options of the pooling ops. */
+export interface PoolOptions {
+  stride?: Pair;
+  padding?: Pair;
+  dilation?: Pair;
+}
+
+/** Max over each window; the gradient goes to the first maximum of the window (as in PyTorch). */
+export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
+  const p = windowParams("maxPool2d", x, kernelSize, options, kernelSize);
+  if (p.padding.some((pad, i) => pad * 2 > p.kernel[i])) {
+    throw new RangeError(`maxPool2d: padding [${p.padding}] must be at most half the kernel [${p.kernel}]`);
+  }
+  const cols = unfoldRaw(x, p, -Infinity);
+  const { values } = maxWithIndices(cols, 2);
+  return reshape(values, [x.shape[0], x.shape[1], p.out[0], p.out[1]]);
+}
+
+/** Mean over each window; `countIncludePad` (default true) counts the zero padding. */
+export function avgPool2d(
+  x: Tensor,
+  kernelSize: Pair,
+  options: Omit<PoolOptions, "dilation"> & { countIncludePad?: boolean } = {},
+): Tensor {
+  const p = windowParams("avgPool2d", x, kernelSize, { ...options, dilation: 1 }, kernelSize);
+  const cols = unfoldRaw(x, p, 0);
+  const shape = [x.shape[0], x.shape[1], p.out[0], p.out[1]];
+  if (options.countIncludePad === false && (p.padding[0] > 0 || p.padding[1] > 0)) {
+    const counts = sum(unfoldRaw(onesLike(x), p, 0), 2);
+    return reshape(div(sum(cols, 2), counts), shape);
+  }
+  return reshape(mean(cols, 2), shape);
+}
+
+/** Max over the whole spatial extent (`adaptive_max_pool2d(x, 1)`). */
+export function globalMaxPool2d(x: Tensor): Tensor {
+  return amax(x, [2, 3], { keepdim: true });
+}
+
+/**
+ * Layer normalization over the trailing `normalizedShape` dims:
+ * `(x − mean) / sqrt(var + eps) · weight + bias` with the biased variance.
+ */
+export function layerNorm(
+  x: Tensor,
+  normalizedShape: readonly number[],
+  weight?: Tensor | null,
+  bias?: Tensor | null,
+  eps = 1e-5,
+): Tensor {
+  const k = normalizedShape.length;
+  if (k === 0 || k > x.ndim || normalizedShape.some((d, i) => d !== x.shape[x.ndim - k + i])) {
+    throw new RangeError(`layerNorm: normalizedShape [${normalizedShape}] must match the trailing dims of [${x.shape}]`);
+  }
+  const axes = [...Array(k).keys()].map((i) => x.ndim - k + i);
+  const mu = mean(x, axes, { keepdim: true });
+  const centered = sub(x, mu);
+  const variance = mean(mul(centered, centered), axes, { keepdim: true });
+  let y = mul(centered, rsqrt(add(variance, eps)));
+  if (weight) y = mul(y, weight);
+  if (bias) y = add(y, bias);
+  return y;
+}
+
+/** Zeroes elements with probability `p` and scales the rest by 1/(1−p) when `training`. */
+export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
+  if (!training || p === 0) return x;
+  if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a float tensor, got ${x.dtype}`);
+  if (p === 1) return mul(x, 0);
+  const mask = bernoulli(1 - p, { shape: x.shape, device: x.device, dtype: x.dtype });
+  return mul(x, mul(mask, 1 / (1 - p)));
+}
+
+/** Cosine similarity along `dim`: x·y / max(‖x‖‖y‖, eps). */
+export function cosineSimilarity(a: Tensor, b: Tensor, options: { dim?: number; eps?: number } = {}): Tensor {
+  const dim = options.dim ?? 1, eps = options.eps ?? 1e-8;
+  const dot = sum(mul(a, b), dim);
+  const na = sum(mul(a, a), dim), nb = sum(mul(b, b), dim);
+  return div(dot, mul(na, nb).clamp(eps * eps).sqrt());
+}

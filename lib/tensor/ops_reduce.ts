@@ -1,0 +1,229 @@
+/** Reductions over any dims (with keepdim) and the softmax family. @module */
+import type { ReduceOp } from "../backend/backend.ts";
+import { record } from "../autograd/grad_mode.ts";
+import { isFloat } from "./dtype.ts";
+import { type ReduceOptions, Tensor } from "./tensor.ts";
+import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";
+import { expand, reshape } from "./ops_movement.ts";
+import { zeros } from "./ops_creation.ts";
+import { scatterAdd } from "./ops_index.ts";
+
+/** Normalizes `dim` (number, array or undefined for all) to sorted, unique, non-negative axes. */
+export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
+  if (dim === undefined) return [...Array(ndim).keys()];
+  const list = typeof dim === "number" ? [dim] : [...dim];
+  const out = new Set<number>();
+  for (const d of list) out.add(normalizeDim(op, d, ndim));
+  return [...out].sort((a, b) => a - b);
+}
+
+/** One dim in `[-ndim, ndim)` made non-negative, or a RangeError naming `op`. */
+export function normalizeDim(op: string, d: number, ndim: number): number {
+  const n = Math.max(ndim, 1);
+  if (!Number.isInteger(d) || d < -n || d >= n) {
+    throw new RangeError(`${op}: dim ${d} is out of range for a tensor with ${ndim} dims (expected ${-n}..${n - 1})`);
+  }
+  return d < 0 ? d + n : d;
+}
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function finalShape(shape: readonly number[], axes: readonly number[], keepdim: boolean): number[] {
+  return keepdim ? keptShape(shape, axes) : shape.filter((_, i) => !axes.includes(i));
+}
+
+/** Runs a reduce kernel without recording; the result has the reduced dims kept as 1. */
+function reduceRaw(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
+  const dtype = (op === "sum" || op === "prod") && !isFloat(x.dtype) ? "int32" : x.dtype;
+  const src = x.dtype === dtype ? x : cast(x, dtype);
+  if (axes.length === 0 || x.ndim === 0) {
+    return Tensor.fromStorage(src.backend.unary("copy", src.storage(op), src.layout, dtype), x.shape, dtype, x.device);
+  }
+  const s = src.backend.reduce(op, src.storage(op), src.layout, axes);
+  return Tensor.fromStorage(s, keptShape(x.shape, axes), dtype, x.device);
+}
+
+function finish(kept: Tensor, x: Tensor, axes: number[], keepdim: boolean): Tensor {
+  return keepdim ? kept : reshape(kept, finalShape(x.shape, axes, false));
+}
+
+/** Brings a gradient of the reduced shape back to a broadcastable keepdim shape. */
+function unreduce(g: Tensor, x: Tensor, axes: number[]): Tensor {
+  return reshape(g, keptShape(x.shape, axes));
+}
+
+/** Sum over dims. */
+export function sum(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("sum", dim, x.ndim);
+  const keepdim = options.keepdim ?? false;
+  const out = finish(reduceRaw("sum", x, axes), x, axes, keepdim);
+  return record("sum", [x], out, (g) => [expand(unreduce(g, x, axes), x.shape)]);
+}
+
+/** Mean over dims (integer inputs give float32). */
+export function mean(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const xf = isFloat(x.dtype) ? x : cast(x, "float32");
+  const axes = normalizeDims("mean", dim, x.ndim);
+  let n = 1;
+  for (const a of axes) n *= x.shape[a];
+  return div(sum(xf, axes, options), n);
+}
+
+/** Product over dims; the gradient is out/x, so it assumes no zeros in the input. */
+export function prod(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("prod", dim, x.ndim);
+  const kept = reduceRaw("prod", x, axes);
+  const out = finish(kept, x, axes, options.keepdim ?? false);
+  return record("prod", [x], out, (g) => [mul(expand(unreduce(g, x, axes), x.shape), div(unreduce(out, x, axes), x))]);
+}
+
+function extreme(op: "max" | "min", x: Tensor, dim: number | number[] | undefined, options: ReduceOptions): Tensor {
+  const axes = normalizeDims(op, dim, x.ndim);
+  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape [${x.shape}]`);
+  const kept = reduceRaw(op, x, axes);
+  const out = finish(kept, x, axes, options.keepdim ?? false);
+  return record(op, [x], out, (g) => {
+    // ties share the gradient equally (torch.amax semantics)
+    const mask = cast(compare("eq", x, kept), g.dtype);
+    const count = sum(mask, axes, { keepdim: true });
+    return [mul(div(mask, count), unreduce(g, x, axes))];
+  });
+}
+
+/** Maximum over dims. */
+export function amax(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  return extreme("max", x, dim, options);
+}
+
+/** Minimum over dims. */
+export function amin(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  return extreme("min", x, dim, options);
+}
+
+function withIndices(
+  op: "max" | "min",
+  x: Tensor,
+  dim: number,
+  options: ReduceOptions,
+): { values: Tensor; indices: Tensor } {
+  const d = normalizeDim(op, dim, x.ndim);
+  const keepdim = options.keepdim ?? false;
+  const idxKept = argRaw(op === "max" ? "argmax" : "argmin", x, d);
+  const valKept = reduceRaw(op, x, [d]);
+  const values = record(op, [x], finish(valKept, x, [d], keepdim), (g) => [
+    scatterAdd(zeros(x.shape, { dtype: g.dtype, device: g.device }), d, idxKept, unreduce(g, x, [d])),
+  ]);
+  return { values, indices: finish(idxKept, x, [d], keepdim) };
+}
+
+/** Maximum along `dim` and the index of its first occurrence; the gradient goes to that index. */
+export function maxWithIndices(x: Tensor, dim: number, options: ReduceOptions = {}) {
+  return withIndices("max", x, dim, options);
+}
+
+/** Minimum along `dim` and its index. */
+export function minWithIndices(x: Tensor, dim: number, options: ReduceOptions = {}) {
+  return withIndices("min", x, dim, options);
+}
+
+function argRaw(op: "argmax" | "argmin", x: Tensor, axis: number): Tensor {
+  if (x.shape[axis] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension (shape [${x.shape}])`);
+  const s = x.backend.argReduce(op, x.storage(op), x.layout, axis);
+  return Tensor.fromStorage(s, keptShape(x.shape, [axis]), "int32", x.device);
+}
+
+/** argmax/argmin along `dim`, or over the flattened tensor when `dim` is undefined. */
+export function argReduce(
+  op: "argmax" | "argmin",
+  x: Tensor,
+  dim: number | undefined,
+  options: ReduceOptions = {},
+): Tensor {
+  if (dim === undefined) {
+    const flat = reshape(x, [x.size]);
+    const r = argRaw(op, flat, 0);
+    return options.keepdim ? reshape(r, x.shape.map(() => 1)) : reshape(r, []);
+  }
+  const d = normalizeDim(op, dim, x.ndim);
+  return finish(argRaw(op, x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : d), x, x.ndim === 0 ? [] : [d], options.keepdim ?? false);
+}
+
+/** Variance with `correction` (default 1, Bessel). */
+export function variance(
+  x: Tensor,
+  dim?: number | number[],
+  options: ReduceOptions & { correction?: number } = {},
+): Tensor {
+  const axes = normalizeDims("var", dim, x.ndim);
+  let n = 1;
+  for (const a of axes) n *= x.shape[a];
+  const centered = sub(x, mean(x, axes, { keepdim: true }));
+  return div(sum(mul(centered, centered), axes, { keepdim: options.keepdim }), Math.max(n - (options.correction ?? 1), 0));
+}
+
+/** Standard deviation with `correction` (default 1). */
+export function std(x: Tensor, dim?: number | number[], options: ReduceOptions & { correction?: number } = {}): Tensor {
+  return sqrt(variance(x, dim, options));
+}
+
+function stableMax(x: Tensor, axes: number[]): Tensor {
+  const m = reduceRaw("max", x, axes);
+  return where(compare("eq", m.abs(), Infinity), 0, m);
+}
+
+/** log Σ exp(x) over dims, shifted by the (detached) max for stability. */
+export function logsumexp(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("logsumexp", dim, x.ndim);
+  const m = stableMax(x, axes);
+  const out = add(log(sum(exp(sub(x, m)), axes, { keepdim: true })), m);
+  return options.keepdim ? out : reshape(out, finalShape(x.shape, axes, false));
+}
+
+/** p-norm over dims (p = 2 by default; 1, Infinity and other positive p work). */
+export function norm(x: Tensor, p = 2, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("norm", dim, x.ndim);
+  if (p === 2) return sqrt(sum(mul(x, x), axes, options));
+  if (p === 1) return sum(x.abs(), axes, options);
+  if (p === Infinity) return amax(x.abs(), axes, options);
+  if (!(p > 0)) throw new RangeError(`norm: p must be positive, got ${p}`);
+  return sum(x.abs().pow(p), axes, options).pow(1 / p);
+}
+
+/** Whether all elements are non-zero. */
+export function all(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("all", dim, x.ndim);
+  return compare("eq", finish(reduceRaw("min", cast(x, "bool").int(), axes), x, axes, options.keepdim ?? false), 1);
+}
+
+/** Whether any element is non-zero. */
+export function any(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
+  const axes = normalizeDims("any", dim, x.ndim);
+  return compare("eq", finish(reduceRaw("max", cast(x, "bool").int(), axes), x, axes, options.keepdim ?? false), 1);
+}
+
+/** Softmax along `dim`. */
+export function softmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("softmax", dim, x.ndim);
+  const e = exp(sub(x, stableMax(x, [d])));
+  return div(e, sum(e, d, { keepdim: true }));
+}
+
+/** log softmax along `dim`. */
+export function logSoftmax(x: Tensor, dim: number): Tensor {
+  const d = normalizeDim("logSoftmax", dim, x.ndim);
+  const shifted = sub(x, stableMax(x, [d]));
+  return sub(shifted, log(sum(exp(shifted), d, { keepdim: true })));
+}
+
+/** Sums a broadcast gradient back down to `shape`. */
+export function sumToShape(g: Tensor, shape: readonly number[]): Tensor {
+  if (g.shape.length === shape.length && g.shape.every((d, i) => d === shape[i])) return g;
+  const lead = g.ndim - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.ndim; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  return reshape(sum(g, axes, { keepdim: true }), shape);
+}

@@ -1,0 +1,651 @@
+/**
+ * The Tensor: a typed, strided view of backend storage plus its autograd node.
+ * Operations live in `ops_*.ts`; the methods here only delegate to them.
+ * @module
+ */
+import type { Backend, DType, HostArray, Storage, View } from "../backend/backend.ts";
+import { contiguousStrides, isContiguous, numel } from "../backend/_view.ts";
+import type { GradFn } from "../autograd/grad_mode.ts";
+import { type Device, backendFor } from "./device.ts";
+import { track, untrack } from "./scope.ts";
+import * as E from "./ops_elementwise.ts";
+import * as R from "./ops_reduce.ts";
+import * as M from "./ops_movement.ts";
+import * as L from "./ops_linalg.ts";
+import * as I from "./ops_index.ts";
+import { backward as runBackward, type BackwardOptions } from "../autograd/backward.ts";
+
+/** Shared ownership of one storage by a tensor and its views. */
+class StorageRef {
+  refs = 1;
+  constructor(readonly storage: Storage, readonly backend: Backend) {}
+  release(): void {
+    if (--this.refs === 0) this.backend.free(this.storage);
+  }
+}
+
+// Backstop for tensors dropped without dispose(): their storage returns to the pool when
+// the garbage collector notices. tidy()/dispose() make it deterministic.
+const finalizer = new FinalizationRegistry<StorageRef>((ref) => ref.release());
+
+/** A number or a tensor: scalars are accepted wherever a tensor operand is. */
+export type TensorLike = Tensor | number | boolean;
+
+/** Nested arrays of numbers as `toArray()` returns them. */
+export type NestedArray = number | boolean | NestedArray[];
+
+/** Options of reductions over dims. */
+export interface ReduceOptions {
+  /** Keep reduced dims with size 1 (default false). */
+  keepdim?: boolean;
+}
+
+/**
+ * An n-dimensional array on a device, optionally recording operations for autograd.
+ * Create tensors with `tensor`, `zeros`, `randn`, …; read values with `await t.data()`.
+ */
+export class Tensor {
+  /** Marks tensors for duck-typed checks across module copies. */
+  readonly __isTensor = true;
+  /** Size of each dimension. */
+  readonly shape: readonly number[];
+  /** Element step of each dimension in the storage (0 where broadcast). */
+  readonly strides: readonly number[];
+  /** Element offset of the first element in the storage. */
+  readonly offset: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** Device holding the storage. */
+  readonly device: Device;
+  /** Whether gradients flow to (and accumulate in) this tensor. */
+  requiresGrad = false;
+  /** Accumulated gradient after `backward()`, for leaves that require grad. */
+  grad: Tensor | null = null;
+  /** The recorded operation that produced this tensor, if any. */
+  gradFn: GradFn | null = null;
+  /** Keep `.grad` on this non-leaf tensor during backward (see retainGrad). */
+  retainsGrad = false;
+  #ref: StorageRef | null;
+
+  /** Internal: wrap `storage` (takes ownership) or share `base`'s storage as a view. */
+  constructor(
+    source: Storage | Tensor,
+    layout: View,
+    dtype: DType,
+    device: Device,
+  ) {
+    if (source instanceof Tensor) {
+      const ref = source.#live("view");
+      ref.refs++;
+      this.#ref = ref;
+    } else {
+      this.#ref = new StorageRef(source, backendFor(device));
+    }
+    this.shape = Object.freeze([...layout.shape]);
+    this.strides = Object.freeze([...layout.strides]);
+    this.offset = layout.offset;
+    this.dtype = dtype;
+    this.device = device;
+    finalizer.register(this, this.#ref, this);
+    track(this);
+  }
+
+  /** Wraps a fresh contiguous storage of `shape`. */
+  static fromStorage(storage: Storage, shape: readonly number[], dtype: DType, device: Device): Tensor {
+    return new Tensor(storage, { shape, strides: contiguousStrides(shape), offset: 0 }, dtype, device);
+  }
+
+  #live(op: string): StorageRef {
+    if (this.#ref === null) {
+      throw new Error(
+        `${op}: tensor of shape [${this.shape}] (${this.dtype}) was disposed and cannot be used again; ` +
+          "keep it out of tidy() or call keep() on it",
+      );
+    }
+    return this.#ref;
+  }
+
+  /** Internal: the storage, checked to be alive; `op` names the caller in errors. */
+  storage(op: string): Storage {
+    return this.#live(op).storage;
+  }
+
+  /** Internal: the backend of this tensor's device. */
+  get backend(): Backend {
+    return backendFor(this.device);
+  }
+
+  /** How kernels read this tensor. */
+  get layout(): View {
+    return { shape: this.shape, strides: this.strides, offset: this.offset };
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Number of elements. */
+  get size(): number {
+    return numel(this.shape);
+  }
+
+  /** Whether the elements are laid out row-major without gaps. */
+  get isContiguous(): boolean {
+    return isContiguous(this.layout);
+  }
+
+  /** Whether `dispose()` has been called (or the tensor was released by `tidy`). */
+  get isDisposed(): boolean {
+    return this.#ref === null;
+  }
+
+  /** Whether this tensor was created by the user rather than by a recorded operation. */
+  get isLeaf(): boolean {
+    return this.gradFn === null;
+  }
+
+  /** Size of dimension `dim` (negative counts from the end), or the whole shape. */
+  dim(): number {
+    return this.shape.length;
+  }
+
+  /** Releases this tensor's hold on device memory now. Idempotent. */
+  dispose(): void {
+    if (this.#ref === null) return;
+    finalizer.unregister(this);
+    untrack(this);
+    const ref = this.#ref;
+    this.#ref = null;
+    this.gradFn = null;
+    ref.release();
+  }
+
+  /** `using t = …` disposes at the end of the block. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  /**
+   * Internal, for optimizers and in-place updates: make this tensor hold `src`'s storage
+   * (same shape), keeping its identity, `grad` and `requiresGrad`.
+   */
+  assignStorage(src: Tensor): void {
+    if (src.device !== this.device || src.dtype !== this.dtype || src.shape.join() !== this.shape.join()) {
+      throw new TypeError(
+        `assign: expected ${this.dtype} [${this.shape}] on ${this.device}, got ${src.dtype} [${src.shape}] on ${src.device}`,
+      );
+    }
+    const c = src.isContiguous && src.offset === 0 && src.size === src.storage("assign").size ? src : src.contiguous();
+    const ref = c.#live("assign");
+    ref.refs++;
+    const old = this.#live("assign");
+    this.#ref = ref;
+    finalizer.unregister(this);
+    finalizer.register(this, ref, this);
+    (this as { strides: readonly number[] }).strides = Object.freeze(contiguousStrides(this.shape));
+    (this as { offset: number }).offset = 0;
+    old.release();
+    if (c !== src) c.dispose();
+  }
+
+  /** Copies the values to the host as a flat, row-major typed array. */
+  async data(): Promise<HostArray> {
+    this.#live("data");
+    if (this.isContiguous && this.offset === 0 && this.size === this.storage("data").size) {
+      return await this.backend.read(this.storage("data"));
+    }
+    const c = this.contiguous();
+    try {
+      return await c.backend.read(c.storage("data"));
+    } finally {
+      c.dispose();
+    }
+  }
+
+  /** Copies the values to the host as nested arrays (booleans for bool tensors). */
+  async toArray(): Promise<NestedArray> {
+    const flat = await this.data();
+    const isBool = this.dtype === "bool";
+    const build = (dim: number, start: number): NestedArray => {
+      if (dim === this.shape.length) return isBool ? flat[start] !== 0 : flat[start];
+      const step = numel(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < this.shape[dim]; i++) out.push(build(dim + 1, start + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  async item(): Promise<number> {
+    if (this.size !== 1) {
+      throw new RangeError(
+        `item: tensor of shape [${this.shape}] has ${this.size} elements; item() needs exactly one`,
+      );
+    }
+    return (await this.data())[0];
+  }
+
+  /** Copy on `device` (a no-op when already there). Reading back from webgpu is async: see `toDevice`. */
+  to(device: Device): Tensor {
+    if (device === this.device) return this;
+    if (this.device === "webgpu") {
+      throw new Error(
+        'to("cpu"): moving off webgpu needs a readback, which is asynchronous; use `await t.toDevice("cpu")`',
+      );
+    }
+    return M.toDeviceSync(this, device);
+  }
+
+  /** Copy on `device`, awaiting the readback when leaving webgpu. */
+  toDevice(device: Device): Promise<Tensor> {
+    return M.toDevice(this, device);
+  }
+
+  /** A tensor sharing this storage with no autograd history. */
+  detach(): Tensor {
+    return new Tensor(this, this.layout, this.dtype, this.device);
+  }
+
+  /** Sets `requiresGrad` in place and returns this tensor (like `requires_grad_`). */
+  requiresGrad_(on = true): this {
+    if (on && this.dtype !== "float32" && this.dtype !== "float64") {
+      throw new TypeError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+    }
+    this.requiresGrad = on;
+    return this;
+  }
+
+  /** Keeps `.grad` for this non-leaf tensor during backward. */
+  retainGrad(): this {
+    this.retainsGrad = true;
+    return this;
+  }
+
+  /**
+   * Computes gradients of this tensor with respect to every leaf that requires grad and
+   * accumulates them into `.grad`. A non-scalar output needs `gradient` of its shape.
+   */
+  backward(gradient?: Tensor, options: BackwardOptions = {}): void {
+    runBackward([this], gradient ? [gradient] : undefined, options);
+  }
+
+  /** Short description; values need `await t.data()`. */
+  toString(): string {
+    const flags = this.requiresGrad ? ", requiresGrad" : "";
+    return `Tensor(shape=[${this.shape}], dtype=${this.dtype}, device=${this.device}${flags})`;
+  }
+
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+
+  // ---- elementwise -------------------------------------------------------------------
+  /** `this + other` (broadcasting). */
+  add(other: TensorLike): Tensor {
+    return E.add(this, other);
+  }
+  /** `this - other` (broadcasting). */
+  sub(other: TensorLike): Tensor {
+    return E.sub(this, other);
+  }
+  /** `this * other` (broadcasting). */
+  mul(other: TensorLike): Tensor {
+    return E.mul(this, other);
+  }
+  /** `this / other` (true division; ints promote to float32). */
+  div(other: TensorLike): Tensor {
+    return E.div(this, other);
+  }
+  /** `this ** exponent`. */
+  pow(exponent: TensorLike): Tensor {
+    return E.pow(this, exponent);
+  }
+  /** Elementwise maximum. */
+  maximum(other: TensorLike): Tensor {
+    return E.maximum(this, other);
+  }
+  /** Elementwise minimum. */
+  minimum(other: TensorLike): Tensor {
+    return E.minimum(this, other);
+  }
+  /** Python-style remainder (sign of the divisor). */
+  remainder(other: TensorLike): Tensor {
+    return E.remainder(this, other);
+  }
+  /** `this == other` as bool. */
+  eq(other: TensorLike): Tensor {
+    return E.compare("eq", this, other);
+  }
+  /** `this != other` as bool. */
+  ne(other: TensorLike): Tensor {
+    return E.compare("ne", this, other);
+  }
+  /** `this < other` as bool. */
+  lt(other: TensorLike): Tensor {
+    return E.compare("lt", this, other);
+  }
+  /** `this <= other` as bool. */
+  le(other: TensorLike): Tensor {
+    return E.compare("le", this, other);
+  }
+  /** `this > other` as bool. */
+  gt(other: TensorLike): Tensor {
+    return E.compare("gt", this, other);
+  }
+  /** `this >= other` as bool. */
+  ge(other: TensorLike): Tensor {
+    return E.compare("ge", this, other);
+  }
+  /** Logical and of bool tensors. */
+  logicalAnd(other: TensorLike): Tensor {
+    return E.logical("and", this, other);
+  }
+  /** Logical or of bool tensors. */
+  logicalOr(other: TensorLike): Tensor {
+    return E.logical("or", this, other);
+  }
+  /** Logical not. */
+  logicalNot(): Tensor {
+    return E.logicalNot(this);
+  }
+  /** `-this`. */
+  neg(): Tensor {
+    return E.neg(this);
+  }
+  /** e^x. */
+  exp(): Tensor {
+    return E.exp(this);
+  }
+  /** Natural logarithm. */
+  log(): Tensor {
+    return E.log(this);
+  }
+  /** log(1 + x), accurate near 0. */
+  log1p(): Tensor {
+    return E.log1p(this);
+  }
+  /** e^x − 1, accurate near 0. */
+  expm1(): Tensor {
+    return E.expm1(this);
+  }
+  /** Square root. */
+  sqrt(): Tensor {
+    return E.sqrt(this);
+  }
+  /** 1 / sqrt(x). */
+  rsqrt(): Tensor {
+    return E.rsqrt(this);
+  }
+  /** x². */
+  square(): Tensor {
+    return E.mul(this, this);
+  }
+  /** 1 / x. */
+  reciprocal(): Tensor {
+    return E.reciprocal(this);
+  }
+  /** |x|. */
+  abs(): Tensor {
+    return E.abs(this);
+  }
+  /** −1, 0 or 1. */
+  sign(): Tensor {
+    return E.sign(this);
+  }
+  /** Sine. */
+  sin(): Tensor {
+    return E.sin(this);
+  }
+  /** Cosine. */
+  cos(): Tensor {
+    return E.cos(this);
+  }
+  /** Hyperbolic tangent. */
+  tanh(): Tensor {
+    return E.tanh(this);
+  }
+  /** 1 / (1 + e^−x). */
+  sigmoid(): Tensor {
+    return E.sigmoid(this);
+  }
+  /** max(x, 0). */
+  relu(): Tensor {
+    return E.relu(this);
+  }
+  /** x for x > 0, negativeSlope·x otherwise. */
+  leakyRelu(negativeSlope = 0.01): Tensor {
+    return E.leakyRelu(this, negativeSlope);
+  }
+  /** Gaussian error linear unit; `approximate: "tanh"` for the tanh form. */
+  gelu(options: { approximate?: "none" | "tanh" } = {}): Tensor {
+    return E.gelu(this, options);
+  }
+  /** log(1 + e^(βx))/β, linear above `threshold`. */
+  softplus(options: { beta?: number; threshold?: number } = {}): Tensor {
+    return E.softplus(this, options);
+  }
+  /** Error function. */
+  erf(): Tensor {
+    return E.erf(this);
+  }
+  /** Limits values to [min, max] (either may be omitted). */
+  clamp(min?: number | null, max?: number | null): Tensor {
+    return E.clamp(this, min, max);
+  }
+  /** Rounds down. */
+  floor(): Tensor {
+    return E.rounding("floor", this);
+  }
+  /** Rounds up. */
+  ceil(): Tensor {
+    return E.rounding("ceil", this);
+  }
+  /** Rounds half to even. */
+  round(): Tensor {
+    return E.rounding("round", this);
+  }
+  /** Whether each element is NaN. */
+  isnan(): Tensor {
+    return E.isnan(this);
+  }
+  /** Whether each element is ±Infinity. */
+  isinf(): Tensor {
+    return E.isinf(this);
+  }
+  /** Converts to `dtype` (a copy, differentiable between float types). */
+  cast(dtype: DType): Tensor {
+    return E.cast(this, dtype);
+  }
+  /** Same as `cast`. */
+  toDType(dtype: DType): Tensor {
+    return E.cast(this, dtype);
+  }
+  /** Cast to float32. */
+  float(): Tensor {
+    return E.cast(this, "float32");
+  }
+  /** Cast to float64 (cpu only). */
+  double(): Tensor {
+    return E.cast(this, "float64");
+  }
+  /** Cast to int32. */
+  int(): Tensor {
+    return E.cast(this, "int32");
+  }
+  /** Cast to bool. */
+  bool(): Tensor {
+    return E.cast(this, "bool");
+  }
+
+  // ---- reductions --------------------------------------------------------------------
+  /** Sum over `dim` (all dims when omitted). */
+  sum(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.sum(this, dim, options);
+  }
+  /** Mean over `dim`. */
+  mean(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.mean(this, dim, options);
+  }
+  /** Product over `dim`. */
+  prod(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.prod(this, dim, options);
+  }
+  /** Maximum over `dim` (all when omitted); ties share the gradient. */
+  max(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.amax(this, dim, options);
+  }
+  /** Minimum over `dim`. */
+  min(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.amin(this, dim, options);
+  }
+  /** Maximum and its index along one dim (torch.max(x, dim)). */
+  maxWithIndices(dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor } {
+    return R.maxWithIndices(this, dim, options);
+  }
+  /** Minimum and its index along one dim. */
+  minWithIndices(dim: number, options?: ReduceOptions): { values: Tensor; indices: Tensor } {
+    return R.minWithIndices(this, dim, options);
+  }
+  /** Index of the maximum along `dim` (of the flattened tensor when omitted). */
+  argmax(dim?: number, options?: ReduceOptions): Tensor {
+    return R.argReduce("argmax", this, dim, options);
+  }
+  /** Index of the minimum along `dim`. */
+  argmin(dim?: number, options?: ReduceOptions): Tensor {
+    return R.argReduce("argmin", this, dim, options);
+  }
+  /** Variance with Bessel's correction by default (`correction: 1`). */
+  var(dim?: number | number[], options?: ReduceOptions & { correction?: number }): Tensor {
+    return R.variance(this, dim, options);
+  }
+  /** Standard deviation. */
+  std(dim?: number | number[], options?: ReduceOptions & { correction?: number }): Tensor {
+    return R.std(this, dim, options);
+  }
+  /** log Σ exp(x), computed stably. */
+  logsumexp(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.logsumexp(this, dim, options);
+  }
+  /** p-norm over `dim` (all elements when omitted). */
+  norm(p: number = 2, dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.norm(this, p, dim, options);
+  }
+  /** Whether every element is non-zero (bool tensor). */
+  all(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.all(this, dim, options);
+  }
+  /** Whether any element is non-zero (bool tensor). */
+  any(dim?: number | number[], options?: ReduceOptions): Tensor {
+    return R.any(this, dim, options);
+  }
+  /** Softmax along `dim`. */
+  softmax(dim: number): Tensor {
+    return R.softmax(this, dim);
+  }
+  /** log(softmax(x)) along `dim`, computed stably. */
+  logSoftmax(dim: number): Tensor {
+    return R.logSoftmax(this, dim);
+  }
+
+  // ---- movement (views where possible) ----------------------------------------------
+  /** Same data with a new shape (one dim may be −1); copies only when it must. */
+  reshape(shape: readonly number[]): Tensor {
+    return M.reshape(this, shape);
+  }
+  /** Same data with a new shape; never copies (throws when the strides do not allow it). */
+  view(shape: readonly number[]): Tensor {
+    return M.view(this, shape);
+  }
+  /** Swaps two dims. */
+  transpose(dim0: number, dim1: number): Tensor {
+    return M.transpose(this, dim0, dim1);
+  }
+  /** Transpose of a 2-D tensor. */
+  get T(): Tensor {
+    return M.transpose(this, 0, 1);
+  }
+  /** Reorders dims. */
+  permute(dims: readonly number[]): Tensor {
+    return M.permute(this, dims);
+  }
+  /** Broadcasts size-1 dims to `shape` (−1 keeps a dim) without copying. */
+  expand(shape: readonly number[]): Tensor {
+    return M.expand(this, shape);
+  }
+  /** Broadcasts to `other`'s shape. */
+  expandAs(other: Tensor): Tensor {
+    return M.expand(this, other.shape);
+  }
+  /** Removes size-1 dims (all, or the given ones). */
+  squeeze(dim?: number | number[]): Tensor {
+    return M.squeeze(this, dim);
+  }
+  /** Inserts a size-1 dim at `dim`. */
+  unsqueeze(dim: number): Tensor {
+    return M.unsqueeze(this, dim);
+  }
+  /** Flattens dims `startDim..endDim` into one. */
+  flatten(startDim = 0, endDim = -1): Tensor {
+    return M.flatten(this, startDim, endDim);
+  }
+  /** A row-major copy, or this tensor's storage shared when already contiguous. */
+  contiguous(): Tensor {
+    return M.contiguous(this);
+  }
+  /** A copy with its own storage. */
+  clone(): Tensor {
+    return M.clone(this);
+  }
+  /** Elements `start..end` (exclusive) with `step` along `dim`, as a view. */
+  narrow(dim: number, start: number, length: number): Tensor {
+    return M.slice(this, dim, start, start + length, 1);
+  }
+  /** Python-style slicing: one `[start, end, step]` (or index number, or null for all) per dim. */
+  slice(...ranges: M.SliceSpec[]): Tensor {
+    return M.sliceMany(this, ranges);
+  }
+  /** Element `index` along `dim`, removing that dim (a view). */
+  select(dim: number, index: number): Tensor {
+    return M.select(this, dim, index);
+  }
+  /** Splits into chunks of `size` along `dim` (views). */
+  split(size: number | number[], dim = 0): Tensor[] {
+    return M.split(this, size, dim);
+  }
+  /** Splits into `chunks` nearly equal views along `dim`. */
+  chunk(chunks: number, dim = 0): Tensor[] {
+    return M.chunk(this, chunks, dim);
+  }
+  /** Repeats the tensor along each dim. */
+  repeat(repeats: readonly number[]): Tensor {
+    return M.repeat(this, repeats);
+  }
+
+  // ---- linear algebra and indexing -------------------------------------------------
+  /** Matrix product with torch's 1-D and batch-broadcasting rules. */
+  matmul(other: Tensor): Tensor {
+    return L.matmul(this, other);
+  }
+  /** Values at `index` along `dim` (torch.gather). */
+  gather(dim: number, index: Tensor): Tensor {
+    return I.gather(this, dim, index);
+  }
+  /** Copy with `src` added at `index` along `dim` (torch.scatter_add). */
+  scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
+    return I.scatterAdd(this, dim, index, src);
+  }
+  /** Rows (or slices along `dim`) picked by a 1-D int32 `index`. */
+  indexSelect(dim: number, index: Tensor): Tensor {
+    return I.indexSelect(this, dim, index);
+  }
+  /** `cond ? this : other`. */
+  where(cond: Tensor, other: TensorLike): Tensor {
+    return E.where(cond, this, other);
+  }
+  /** Fills where `mask` is true with `value`. */
+  maskedFill(mask: Tensor, value: number): Tensor {
+    return E.where(mask, value, this);
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * denograd: tensors, reverse-mode autograd, losses and optimizers for Deno, with the heavy
+ * ops running as WGSL compute kernels on WebGPU (and a plain TypeScript cpu backend as the
+ * reference and fallback).
+ *
+ * Importing this module picks the device: WebGPU when `navigator.gpu` yields an adapter,
+ * else cpu (set `DENOGRAD_BACKEND=cpu|webgpu` to choose).
+ *
+ * @example
+ * ```ts
+ * import { randn } from "denograd";
+ * import assert from "node:assert/strict";
+ * const w = randn([3, 1], { requiresGrad: true });
+ * const x = randn([8, 3]);
+ * const loss = x.matmul(w).square().mean();
+ * loss.backward();
+ * assert.deepEqual(w.grad!.shape, [3, 1]);
+ * ```
+ * @module
+ */
+import { initDevices } from "./lib/tensor/device.ts";
+
+await initDevices();
+
+export { Tensor, type NestedArray, type ReduceOptions, type TensorLike } from "./lib/tensor/tensor.ts";
+export type { DType, HostArray, MemoryStats } from "./lib/backend/backend.ts";
+export {
+  type Device,
+  getDefaultDevice,
+  hasWebGPU,
+  initDevices,
+  setDefaultDevice,
+} from "./lib/tensor/device.ts";
+export {
+  arange,
+  bernoulli,
+  type CreateOptions,
+  eye,
+  full,
+  fullLike,
+  linspace,
+  manualSeed,
+  ones,
+  onesLike,
+  rand,
+  randint,
+  randLike,
+  randn,
+  randnLike,
+  tensor,
+  type TensorData,
+  zeros,
+  zerosLike,
+} from "./lib/tensor/ops_creation.ts";
+export { cat, pad, stack } from "./lib/tensor/ops_combine.ts";
+export { where } from "./lib/tensor/ops_elementwise.ts";
+export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
+export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
+export { keep, tidy } from "./lib/tensor/scope.ts";
+export { isGradEnabled, noGrad } from "./lib/autograd/grad_mode.ts";
+export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
+export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
+export { memoryStats, synchronize } from "./lib/memory.ts";
+export * as F from "./lib/functional.ts";
