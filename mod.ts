@@ -22,15 +22,9 @@ import { initDevices } from "./lib/tensor/device.ts";
 
 await initDevices();
 
-export { Tensor, type NestedArray, type ReduceOptions, type TensorLike } from "./lib/tensor/tensor.ts";
+export { type NestedArray, type ReduceOptions, Tensor, type TensorLike } from "./lib/tensor/tensor.ts";
 export type { DType, HostArray, MemoryStats } from "./lib/backend/backend.ts";
-export {
-  type Device,
-  getDefaultDevice,
-  hasWebGPU,
-  initDevices,
-  setDefaultDevice,
-} from "./lib/tensor/device.ts";
+export { type Device, getDefaultDevice, hasWebGPU, initDevices, setDefaultDevice } from "./lib/tensor/device.ts";
 export {
   arange,
   bernoulli,

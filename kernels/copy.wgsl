@@ -1,5 +1,5 @@
-// Copy family: strided copyInto and fill. {{T}} is the element type,
-// {{SRC}} the source element type, {{CONV}} converts s (a {{SRC}}) to {{T}}.
+// Copy family: strided copyInto and fill. $T is the element type,
+// $SRC the source element type, $CONV converts s (a $SRC) to $T.
 struct U {
   n: u32,
   rank: u32,

@@ -1,5 +1,5 @@
 // Elementwise family: unary ops, casts, binary ops and where.
-// Placeholders: {{OUT}} {{A}} {{B}} {{C}} element types; {{EXPR}} the value of
+// Placeholders: $OUT $A $B $C element types; $EXPR the value of
 // out[i] from x = a[..], y = b[..], z = c[..] (unused inputs alias `a`).
 struct U {
   n: u32,
@@ -66,6 +66,39 @@ fn erf_(x: f32) -> f32 {
       t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 +
       t * (-0.82215223 + t * 0.17087277)))))))));
   return sign(x) * (1.0 - r);
+}
+
+// atan on [0, 1]: reduce past tan(pi/12) with atan(t) = pi/6 + atan((t*sqrt3 - 1)/(t + sqrt3)),
+// then the odd Taylor series (|t| < 0.268, truncation < 3e-9).
+fn atan01_(t0: f32) -> f32 {
+  var t = t0;
+  var base = 0.0;
+  if (t > 0.2679491924311228) {
+    t = (t * 1.7320508075688772 - 1.0) / (t + 1.7320508075688772);
+    base = 0.5235987755982988;
+  }
+  let z = t * t;
+  return base + t * (1.0 + z * (-1.0 / 3.0 + z * (1.0 / 5.0 + z * (-1.0 / 7.0 + z * (1.0 / 9.0 +
+      z * (-1.0 / 11.0 + z / 13.0))))));
+}
+
+// atan2 with IEEE quadrant/zero handling (more accurate than many built-ins).
+fn atan2_(y: f32, x: f32) -> f32 {
+  if (f32_is_nan(x) || f32_is_nan(y)) { return nan_f32(); }
+  let ax = abs(x);
+  let ay = abs(y);
+  let mx = max(ax, ay);
+  let mn = min(ax, ay);
+  var a = 0.0;
+  if (f32_is_inf(mx)) {
+    if (f32_is_inf(mn)) { a = 0.7853981633974483; } else if (ay > ax) { a = 1.5707963267948966; }
+  } else if (mx > 0.0) {
+    a = atan01_(mn / mx);
+    if (ay > ax) { a = 1.5707963267948966 - a; }
+  }
+  if ((bitcast<u32>(x) & 0x80000000u) != 0u) { a = 3.141592653589793 - a; }
+  if ((bitcast<u32>(y) & 0x80000000u) != 0u) { a = -a; }
+  return a;
 }
 
 fn is_odd_integer(y: f32) -> bool {

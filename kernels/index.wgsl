@@ -1,5 +1,5 @@
 // Indexing family: gather and scatterAdd along one dim, with range faults.
-// {{T}} element type; {{ADD}} the atomic add of v at out[j] (a CAS loop on
+// $T element type; $ADD the atomic add of v at out[j] (a CAS loop on
 // bitcast u32 words for f32, atomicAdd for i32).
 struct U {
   n: u32,

@@ -24,7 +24,7 @@ const SCALE: f32 = 5.9604644775390625e-8; // 2^-24
 const TWO_PI: f32 = 6.283185307179586;
 
 @compute @workgroup_size(64)
-fn uniform(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn uniform01(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
            @builtin(local_invocation_index) lid: u32) {
   let i = group_index(wg, nwg) * 64u + lid;
   if (i >= u.n) { return; }
@@ -32,7 +32,7 @@ fn uniform(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
 }
 
 @compute @workgroup_size(64)
-fn normal(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+fn normal01(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
           @builtin(local_invocation_index) lid: u32) {
   let i = group_index(wg, nwg) * 64u + lid;
   if (i >= u.n) { return; }

@@ -1,7 +1,7 @@
 // Reduction family. The input view is split into kept dims (one output each)
-// and reduced dims. Placeholders: {{OUT}} {{IN}} element types, {{ACC}} the
-// accumulator type, {{INIT}} its identity, {{LOAD}} converts v (an {{IN}}) to
-// {{ACC}}, {{COMBINE}} merges acc and v, {{BETTER}} (argReduce) whether v
+// and reduced dims. Placeholders: $OUT $IN element types, $ACC the
+// accumulator type, $INIT its identity, $LOAD converts v (an $IN) to
+// $ACC, $COMBINE merges acc and v, $BETTER (argReduce) whether v
 // beats best.
 struct U {
   nout: u32,
@@ -101,5 +101,5 @@ fn arg(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<
       }
     }
   }
-  out[o] = i32(index);
+  out[o] = {{OUT}}(index);
 }

@@ -1,6 +1,6 @@
 // Sliding-window family (im2col / col2im) over [B, C, H, W] images and
-// [B, C, kh*kw, Ho*Wo] columns. {{T}} element type, {{ACC}} col2im's
-// accumulator, {{PAD}} the im2col pad value (from u.padf / u.padi).
+// [B, C, kh*kw, Ho*Wo] columns. $T element type, $ACC col2im's
+// accumulator, $PAD the im2col pad value (from u.padf / u.padi).
 struct U {
   n: u32,
   B: u32,

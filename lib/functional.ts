@@ -5,8 +5,8 @@
 export { linear } from "./tensor/ops_linalg.ts";
 export {
   avgPool2d,
-  type Conv2dOptions,
   conv2d,
+  type Conv2dOptions,
   cosineSimilarity,
   dropout,
   layerNorm,

@@ -1,13 +1,6 @@
 /** Tests of the cpu reference backend's primitives on small hand-checked cases. */
 import { createCpuBackend } from "../lib/backend/cpu.ts";
-import type {
-  BinaryOp,
-  DType,
-  Storage,
-  UnaryOp,
-  View,
-  WindowParams,
-} from "../lib/backend/backend.ts";
+import type { BinaryOp, DType, Storage, UnaryOp, View, WindowParams } from "../lib/backend/backend.ts";
 import { contiguousView, randomBits } from "../lib/backend/_view.ts";
 
 import assert from "node:assert/strict";
@@ -365,9 +358,7 @@ Deno.test("float binary arithmetic follows IEEE and torch", async () => {
     1e-15,
   );
   assert.deepEqual(
-    await binary("maximum", [1, NaN, -0.5], [2, 0, -1], "float64").then((r) =>
-      r.map(String)
-    ),
+    await binary("maximum", [1, NaN, -0.5], [2, 0, -1], "float64").then((r) => r.map(String)),
     ["2", "NaN", "-0.5"],
   );
   assert.deepEqual(await binary("minimum", [1, 3], [2, -1], "float64"), [
@@ -912,9 +903,7 @@ Deno.test("uniform random follows the documented counter-based stream", async ()
   const seed = 1234, counter = 40;
   const r = cpu.random("uniform", 5, seed, counter, "float64");
   const got = await values(r);
-  const want = [0, 1, 2, 3, 4].map((i) =>
-    (randomBits(seed, counter + i) >>> 8) * 2 ** -24
-  );
+  const want = [0, 1, 2, 3, 4].map((i) => (randomBits(seed, counter + i) >>> 8) * 2 ** -24);
   assert.deepEqual(got, want);
   // A call at counter + 2 reproduces the tail: the stream depends only on (seed, counter + i).
   const tail = await values(

@@ -97,7 +97,9 @@ function propagate(
       const gi = inputGrads[i];
       if (!gi || !input.requiresGrad) return;
       if (gi.shape.join() !== input.shape.join()) {
-        throw new Error(`${op}: internal error: "${fn.name}" gave a [${gi.shape}] gradient for a [${input.shape}] input`);
+        throw new Error(
+          `${op}: internal error: "${fn.name}" gave a [${gi.shape}] gradient for a [${input.shape}] input`,
+        );
       }
       const prev = grads.get(input);
       grads.set(input, prev ? withGradMode(createGraph, () => add(prev, gi)) : gi);
@@ -108,9 +110,14 @@ function propagate(
   }
 }
 
+/** A contiguous tensor with its own storage (gradients outlive the backward scope). */
+function ownedCopy(t: Tensor): Tensor {
+  return t.isContiguous ? t.clone() : t.contiguous();
+}
+
 function storeGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
   const value = g.dtype === t.dtype ? g : g.cast(t.dtype);
-  const next = t.grad ? withGradMode(createGraph, () => add(t.grad!, value)) : createGraph ? value : value.contiguous().clone();
+  const next = t.grad ? withGradMode(createGraph, () => add(t.grad!, value)) : createGraph ? value : ownedCopy(value);
   const old = t.grad;
   t.grad = keep(next);
   if (old && old !== next && !createGraph) old.dispose();
@@ -171,7 +178,7 @@ export function grad(
         if (options.allowUnused) return null;
         throw new Error(`grad: input ${i} (shape [${t.shape}]) was not used to compute the outputs; pass allowUnused`);
       }
-      return createGraph ? g : g.contiguous().clone();
+      return createGraph ? g : ownedCopy(g);
     });
   };
   return createGraph ? run() : tidy(run);

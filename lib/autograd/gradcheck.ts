@@ -27,9 +27,16 @@ function flatOutput(out: Tensor | readonly Tensor[]): Tensor {
   return cat(list.map((t) => t.reshape([t.size])));
 }
 
-async function toCpu64(x: Tensor): Promise<{ values: Float64Array; shape: readonly number[]; float: boolean; dtype: Tensor["dtype"] }> {
+async function toCpu64(
+  x: Tensor,
+): Promise<{ values: Float64Array; shape: readonly number[]; float: boolean; dtype: Tensor["dtype"] }> {
   const data = await x.data();
-  return { values: Float64Array.from(data as ArrayLike<number>), shape: x.shape, float: isFloat(x.dtype), dtype: x.dtype };
+  return {
+    values: Float64Array.from(data as ArrayLike<number>),
+    shape: x.shape,
+    float: isFloat(x.dtype),
+    dtype: x.dtype,
+  };
 }
 
 function rebuild(host: { values: Float64Array; shape: readonly number[]; float: boolean; dtype: Tensor["dtype"] }) {
@@ -53,7 +60,7 @@ export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: Grad
   const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
   const hosts = await Promise.all(inputs.map(toCpu64));
   const xs = hosts.map(rebuild);
-  const diffIdx = xs.map((x, i) => (hosts[i].float ? i : -1)).filter((i) => i >= 0);
+  const diffIdx = xs.map((_x, i) => (hosts[i].float ? i : -1)).filter((i) => i >= 0);
   const out = flatOutput(fn(...xs));
   const nOut = out.size;
   // analytical Jacobian, one row per output element
@@ -98,7 +105,8 @@ export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: Grad
       for (let j = 0; j < nOut; j++) {
         const numeric = (plus[j] - minus[j]) / (2 * eps);
         const a = analytic[k][j * n + e];
-        const ok = Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric) || (Number.isNaN(a) && Number.isNaN(numeric));
+        const ok = Math.abs(a - numeric) <= atol + rtol * Math.abs(numeric) ||
+          (Number.isNaN(a) && Number.isNaN(numeric));
         if (!ok) {
           throw new Error(
             `gradcheck: gradient of output element ${j} with respect to input ${i} (shape [${xs[i].shape}]) ` +
@@ -121,7 +129,7 @@ export async function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: 
   const out = flatOutput(fn(...xs));
   const cot = new Float64Array(out.size).map((_, i) => Math.sin(1.3 * i + 0.7) + 0.1);
   const v = tensor(cot, { dtype: "float64", device: "cpu" });
-  const diff = xs.map((x, i) => (hosts[i].float ? i : -1)).filter((i) => i >= 0);
+  const diff = xs.map((_x, i) => (hosts[i].float ? i : -1)).filter((i) => i >= 0);
   const vjp = (...args: Tensor[]) => {
     const ins = args.slice(0, xs.length), vv = args[xs.length];
     const y = flatOutput(fn(...ins));

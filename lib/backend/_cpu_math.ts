@@ -119,9 +119,7 @@ export function erf(x: number): number {
   }
   if (ax >= 6) return x >= 0 ? 1 : -1;
   const s = 1 / (ax * ax);
-  const rs = ax < 1 / 0.35
-    ? poly(RA, s) / poly(SA, s)
-    : poly(RB, s) / poly(SB, s);
+  const rs = ax < 1 / 0.35 ? poly(RA, s) / poly(SA, s) : poly(RB, s) / poly(SB, s);
   const z = truncateLowWord(ax);
   const r = Math.exp(-z * z - 0.5625) * Math.exp((z - ax) * (z + ax) + rs);
   return x >= 0 ? 1 - r / ax : r / ax - 1;

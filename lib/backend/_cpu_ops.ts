@@ -4,14 +4,7 @@
  * @module
  */
 import type { BinaryOp, DType, ReduceOp, UnaryOp } from "./backend.ts";
-import {
-  erf,
-  floatMod,
-  ieeePow,
-  intPow,
-  roundHalfEven,
-  sigmoid,
-} from "./_cpu_math.ts";
+import { erf, floatMod, ieeePow, intPow, roundHalfEven, sigmoid } from "./_cpu_math.ts";
 
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
@@ -85,13 +78,11 @@ export function unaryFn(
     case "geluErf":
       return (x) => 0.5 * x * (1 + erf(x * SQRT_HALF));
     case "geluTanh":
-      return (x) =>
-        0.5 * x * (1 + Math.tanh(GELU_TANH_C * (x + 0.044715 * x * x * x)));
+      return (x) => 0.5 * x * (1 + Math.tanh(GELU_TANH_C * (x + 0.044715 * x * x * x)));
     case "softplus": {
       const beta = params[0] ?? 1;
       const threshold = params[1] ?? 20;
-      return (x) =>
-        beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
+      return (x) => beta * x > threshold ? x : Math.log1p(Math.exp(beta * x)) / beta;
     }
     case "clamp": {
       const lo = params[0] ?? -Infinity;
@@ -136,9 +127,7 @@ export function binaryFn(
     case "mul":
       return int ? Math.imul : (a, b) => a * b;
     case "div":
-      return int
-        ? (a, b) => Math.trunc(a / intDivisor("div", b)) | 0
-        : (a, b) => a / b;
+      return int ? (a, b) => Math.trunc(a / intDivisor("div", b)) | 0 : (a, b) => a / b;
     case "pow":
       return int ? intPow : ieeePow;
     case "maximum":

@@ -22,13 +22,7 @@ import type {
 } from "./backend.ts";
 import { contiguousStrides, numel, randomBits } from "./_view.ts";
 import { stridedOffsets, viewOffsets } from "./_cpu_strided.ts";
-import {
-  binaryFn,
-  COMPARISONS,
-  isFloat,
-  reduceIdentity,
-  unaryFn,
-} from "./_cpu_ops.ts";
+import { binaryFn, COMPARISONS, isFloat, reduceIdentity, unaryFn } from "./_cpu_ops.ts";
 
 const BYTES: Record<DType, number> = {
   float32: 4,
@@ -353,8 +347,7 @@ export class CpuBackend implements Backend {
   /** Reduces over `axes`; reduced axes keep size 1. NaN propagates through max/min. */
   reduce(op: ReduceOp, a: Storage, av: View, axes: readonly number[]): Storage {
     const src = this.#input(op, a, av);
-    const outDtype: DType =
-      (op === "sum" || op === "prod") && a.dtype === "bool" ? "int32" : a.dtype;
+    const outDtype: DType = (op === "sum" || op === "prod") && a.dtype === "bool" ? "int32" : a.dtype;
     const int = outDtype === "int32";
     const off = moveAxesLast(av, axes);
     let group = 1;
@@ -414,9 +407,7 @@ export class CpuBackend implements Backend {
         `${op}: cannot reduce over an empty dimension ${axis}`,
       );
     }
-    const better = op === "argmax"
-      ? (v: number, best: number) => v > best
-      : (v: number, best: number) => v < best;
+    const better = op === "argmax" ? (v: number, best: number) => v > best : (v: number, best: number) => v < best;
     for (let o = 0; o < out.length; o++) {
       const p = o * len;
       let best = src[off[p]];
@@ -514,9 +505,7 @@ export class CpuBackend implements Backend {
               const rowInside = y >= 0 && y < H;
               for (let ox = 0; ox < Wo; ox++) {
                 const xx = ox * sw - pw + kj * dw;
-                out[o++] = rowInside && xx >= 0 && xx < W
-                  ? X[base + y * s2 + xx * s3]
-                  : pad;
+                out[o++] = rowInside && xx >= 0 && xx < W ? X[base + y * s2 + xx * s3] : pad;
               }
             }
           }

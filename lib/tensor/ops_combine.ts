@@ -9,12 +9,16 @@ import { promote } from "./dtype.ts";
 
 /** Joins tensors along an existing dim; shapes must match elsewhere. */
 export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError("cat: expected a non-empty array of tensors");
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new RangeError("cat: expected a non-empty array of tensors");
+  }
   const first = tensors[0];
   const d = normalizeDim("cat", dim, first.ndim);
   let dtype = first.dtype;
   for (const t of tensors) {
-    if (t.device !== first.device) throw new TypeError(`cat: tensors are on different devices (${first.device}, ${t.device})`);
+    if (t.device !== first.device) {
+      throw new TypeError(`cat: tensors are on different devices (${first.device}, ${t.device})`);
+    }
     if (t.ndim !== first.ndim || t.shape.some((s: number, i: number) => i !== d && s !== first.shape[i])) {
       throw new RangeError(
         `cat: shapes ${tensors.map((x) => `[${x.shape}]`).join(", ")} must match except in dim ${dim}`,
@@ -32,7 +36,9 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
   const starts: number[] = [];
   for (const t of parts) {
     starts.push(start);
-    if (t.size > 0) backend.copyInto(out, { shape: t.shape, strides, offset: start * strides[d] }, t.storage("cat"), t.layout);
+    if (t.size > 0) {
+      backend.copyInto(out, { shape: t.shape, strides, offset: start * strides[d] }, t.storage("cat"), t.layout);
+    }
     start += t.shape[d];
   }
   const result = Tensor.fromStorage(out, shape, dtype, first.device);
@@ -41,11 +47,15 @@ export function cat(tensors: readonly Tensor[], dim = 0): Tensor {
 
 /** Joins tensors of equal shape along a new dim. */
 export function stack(tensors: readonly Tensor[], dim = 0): Tensor {
-  if (!Array.isArray(tensors) || tensors.length === 0) throw new RangeError("stack: expected a non-empty array of tensors");
+  if (!Array.isArray(tensors) || tensors.length === 0) {
+    throw new RangeError("stack: expected a non-empty array of tensors");
+  }
   const d = normalizeDim("stack", dim, tensors[0].ndim + 1);
   for (const t of tensors) {
     if (t.shape.join() !== tensors[0].shape.join()) {
-      throw new RangeError(`stack: all tensors must have the same shape, got ${tensors.map((x) => `[${x.shape}]`).join(", ")}`);
+      throw new RangeError(
+        `stack: all tensors must have the same shape, got ${tensors.map((x) => `[${x.shape}]`).join(", ")}`,
+      );
     }
   }
   return cat(tensors.map((t) => unsqueeze(t, d)), d);

@@ -21,7 +21,9 @@ export interface CreateOptions {
 export type TensorData = number | boolean | readonly TensorData[] | ArrayLike<number>;
 
 function checkShape(op: string, shape: readonly number[]): readonly number[] {
-  if (!Array.isArray(shape)) throw new TypeError(`${op}: shape must be an array of sizes, got ${JSON.stringify(shape)}`);
+  if (!Array.isArray(shape)) {
+    throw new TypeError(`${op}: shape must be an array of sizes, got ${JSON.stringify(shape)}`);
+  }
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) {
       throw new RangeError(`${op}: shape [${shape}] has an invalid size ${d}; sizes are non-negative integers`);
@@ -46,8 +48,13 @@ function resolve(op: string, options: CreateOptions, fallback: DType = "float32"
   return { dtype, device };
 }
 
-function flattenData(op: string, data: TensorData): { shape: number[]; values: number[] | ArrayLike<number>; kind: DType } {
-  if (typeof data === "number") return { shape: [], values: [data], kind: Number.isInteger(data) ? "int32" : "float32" };
+function flattenData(
+  op: string,
+  data: TensorData,
+): { shape: number[]; values: number[] | ArrayLike<number>; kind: DType } {
+  if (typeof data === "number") {
+    return { shape: [], values: [data], kind: Number.isInteger(data) ? "int32" : "float32" };
+  }
   if (typeof data === "boolean") return { shape: [], values: [data ? 1 : 0], kind: "bool" };
   if (ArrayBuffer.isView(data)) {
     const kind: DType = data instanceof Int32Array || data instanceof Uint8Array || data instanceof Int8Array ||
@@ -154,7 +161,9 @@ export function fullLike(x: Tensor, value: number, options: CreateOptions = {}):
 /** `start, start+step, …` below `end` (int32 when all arguments are integers). */
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  if (step === 0 || !Number.isFinite(step)) {
+    throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
+  }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);
   const values = new Array<number>(n);

@@ -15,14 +15,17 @@ import { backendFor, type Device } from "./device.ts";
 
 const constants = new Map<string, Tensor>();
 
-/** A cached 0-d constant; never disposed, so recorded closures may hold it. */
+/**
+ * A 0-d constant. The first 4096 distinct ones are cached and never disposed, so recorded
+ * closures may hold them; the rest are ordinary tensors that `tidy` releases (a learning rate
+ * that changes every step must not pin a storage per step).
+ */
 export function constant(value: number, dtype: DType, device: Device): Tensor {
   const key = `${device}:${dtype}:${Object.is(value, -0) ? "-0" : String(value)}`;
   let t = constants.get(key);
   if (!t || t.isDisposed) {
     t = withGradMode(false, () => Tensor.fromStorage(uploadScalar(value, dtype, device), [], dtype, device));
-    keep(t);
-    if (constants.size < 4096) constants.set(key, t);
+    if (constants.size < 4096) constants.set(key, keep(t));
   }
   return t;
 }
@@ -117,7 +120,7 @@ export function binaryRaw(op: BinaryOp, a: TensorLike, b: TensorLike, dtype?: DT
   return Tensor.fromStorage(s, shape, outDtype, device);
 }
 
-function floatOperand(op: string, x: Tensor): Tensor {
+function floatOperand(_op: string, x: Tensor): Tensor {
   return isFloat(x.dtype) ? x : cast(x, "float32");
 }
 
@@ -190,12 +193,16 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
     gradsFor(
       a,
       b,
-      () => mul(g, mul(b, pow(a, sub(b, 1)))),
+      () => mul(g, mul(b, pow(a, b instanceof Tensor ? sub(b, 1) : Number(b) - 1))),
       () => {
         // d/db a^b = a^b ln a; defined as 0 where a == 0 and b >= 0 (as torch does)
         const ta = operand("pow", a, out.dtype, out.device);
         const safe = where(ta.eq(0), 1, ta);
-        return where(ta.eq(0).logicalAnd(operand("pow", b, out.dtype, out.device).ge(0)), 0, mul(g, mul(out, log(safe))));
+        return where(
+          ta.eq(0).logicalAnd(operand("pow", b, out.dtype, out.device).ge(0)),
+          0,
+          mul(g, mul(out, log(safe))),
+        );
       },
     ));
 }
@@ -226,8 +233,12 @@ export function minimum(a: TensorLike, b: TensorLike): Tensor {
 export function remainder(a: TensorLike, b: TensorLike): Tensor {
   const out = binaryRaw("mod", a, b);
   if (!isFloat(out.dtype)) return out;
-  return record("remainder", inputs(a, b), out, (g) =>
-    gradsFor(a, b, () => g, () => neg(mul(g, rounding("floor", div(a, b))))));
+  return record(
+    "remainder",
+    inputs(a, b),
+    out,
+    (g) => gradsFor(a, b, () => g, () => neg(mul(g, rounding("floor", div(a, b))))),
+  );
 }
 
 /** Comparison to bool (no gradient). */
@@ -249,7 +260,13 @@ export function logicalNot(x: Tensor): Tensor {
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
   const c = cond.dtype === "bool" ? cond : cast(cond, "bool");
-  const dt = resultDType(a, b);
+  const dt = a instanceof Tensor || b instanceof Tensor
+    ? resultDType(a, b)
+    : [a, b].every((v) => typeof v === "boolean")
+    ? "bool"
+    : [a, b].every((v) => Number.isInteger(v) || typeof v === "boolean")
+    ? "int32"
+    : "float32";
   const ta = operand("where", a, dt, c.device);
   const tb = operand("where", b, dt, c.device);
   const shape = broadcastShapes("where", broadcastShapes("where", c.shape, ta.shape), tb.shape);
@@ -262,8 +279,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     broadcastView(tb, shape),
   );
   const out = Tensor.fromStorage(s, shape, dt, c.device);
-  return record("where", inputs(a, b), out, (g) =>
-    gradsFor(a, b, () => where(c, g, 0), () => where(c, 0, g)));
+  return record("where", inputs(a, b), out, (g) => gradsFor(a, b, () => where(c, g, 0), () => where(c, 0, g)));
 }
 
 // ---- unary -------------------------------------------------------------------------------
@@ -349,7 +365,7 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return unaryOp(
     "leakyRelu",
     x,
-    (g, x) => mul(g, where(compare("gt", x, 0), 1, negativeSlope)),
+    (g, x) => where(compare("gt", x, 0), g, mul(g, negativeSlope)),
     [negativeSlope],
   );
 }

@@ -3,7 +3,7 @@ import { record } from "../autograd/grad_mode.ts";
 import { Tensor } from "./tensor.ts";
 import { normalizeDim } from "./ops_reduce.ts";
 import { expand, reshape } from "./ops_movement.ts";
-import { cast, compare } from "./ops_elementwise.ts";
+import { cast, compare, unaryRaw } from "./ops_elementwise.ts";
 import { arange, zeros } from "./ops_creation.ts";
 import { pad as padConstant } from "./ops_combine.ts";
 
@@ -19,22 +19,32 @@ function checkIndex(op: string, index: Tensor, device: string): void {
 
 /** `out[…] = x[…, index[…], …]` along `dim` (torch.gather); gradient scatters back. */
 export function gather(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkIndex("gather", index, x.device);
-  const d = normalizeDim("gather", dim, x.ndim);
+  return gatherAs("gather", x, dim, index);
+}
+
+/** gather, with `op` (the public op built on it) named in errors, out-of-range ones included. */
+function gatherAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex(op, index, x.device);
+  const d = normalizeDim(op, dim, x.ndim);
   if (index.ndim !== x.ndim) {
-    throw new RangeError(`gather: index has ${index.ndim} dims [${index.shape}] but input has ${x.ndim} [${x.shape}]`);
+    throw new RangeError(`${op}: index has ${index.ndim} dims [${index.shape}] but input has ${x.ndim} [${x.shape}]`);
   }
   for (let i = 0; i < x.ndim; i++) {
     if (i !== d && index.shape[i] > x.shape[i]) {
       throw new RangeError(
-        `gather: index shape [${index.shape}] exceeds input shape [${x.shape}] at dim ${i} (only dim ${d} may differ)`,
+        `${op}: index shape [${index.shape}] exceeds input shape [${x.shape}] at dim ${i} (only dim ${d} may differ)`,
       );
     }
   }
   const av = { shape: index.shape.map((s, i) => (i === d ? x.shape[d] : s)), strides: x.strides, offset: x.offset };
-  const s = x.backend.gather(x.storage("gather"), av, d, index.storage("gather"), index.layout, "gather");
+  const s = x.backend.gather(x.storage(op), av, d, index.storage(op), index.layout, op);
   const out = Tensor.fromStorage(s, index.shape, x.dtype, x.device);
-  return record("gather", [x], out, (g) => [scatterAdd(zeros(x.shape, { dtype: g.dtype, device: g.device }), d, index, g)]);
+  return record(
+    "gather",
+    [x],
+    out,
+    (g) => [scatterAdd(zeros(x.shape, { dtype: g.dtype, device: g.device }), d, index, g)],
+  );
 }
 
 /** A copy of `x` with `src` added at `index` along `dim` (torch.scatter_add). */
@@ -54,7 +64,7 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
     }
   }
   if (src.dtype !== x.dtype) throw new TypeError(`scatterAdd: src is ${src.dtype} but input is ${x.dtype}`);
-  const base = x.contiguous();
+  const base = x.isDense ? x : unaryRaw("copy", x);
   const srcView = { shape: index.shape, strides: src.strides, offset: src.offset };
   const s = x.backend.scatterAdd(
     base.storage("scatterAdd"),
@@ -84,19 +94,23 @@ function gatherPadded(g: Tensor, d: number, index: Tensor, srcShape: readonly nu
 
 /** Slices of `x` along `dim` picked by the 1-D int32 `index`. */
 export function indexSelect(x: Tensor, dim: number, index: Tensor): Tensor {
-  checkIndex("indexSelect", index, x.device);
-  if (index.ndim !== 1) throw new RangeError(`indexSelect: index must be 1-D, got shape [${index.shape}]`);
-  const d = normalizeDim("indexSelect", dim, x.ndim);
+  return indexSelectAs("indexSelect", x, dim, index);
+}
+
+function indexSelectAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
+  checkIndex(op, index, x.device);
+  if (index.ndim !== 1) throw new RangeError(`${op}: index must be 1-D, got shape [${index.shape}]`);
+  const d = normalizeDim(op, dim, x.ndim);
   const shape = x.shape.map((s, i) => (i === d ? index.shape[0] : s));
   const idxShape = x.shape.map((_, i) => (i === d ? index.shape[0] : 1));
-  return gather(x, d, expand(reshape(index, idxShape), shape));
+  return gatherAs(op, x, d, expand(reshape(index, idxShape), shape));
 }
 
 /** Rows of `weight` for each id in `ids` (any shape): result `[...ids.shape, dim]`. */
 export function embedding(ids: Tensor, weight: Tensor): Tensor {
   checkIndex("embedding", ids, weight.device);
   if (weight.ndim !== 2) throw new RangeError(`embedding: weight must be 2-D [num, dim], got [${weight.shape}]`);
-  const rows = indexSelect(weight, 0, reshape(ids, [ids.size]));
+  const rows = indexSelectAs("embedding", weight, 0, reshape(ids, [ids.size]));
   return reshape(rows, [...ids.shape, weight.shape[1]]);
 }
 
@@ -109,6 +123,6 @@ export function oneHot(ids: Tensor, numClasses: number): Tensor {
   const classes = arange(0, numClasses, 1, { device: ids.device });
   const hit = compare("eq", reshape(ids, [...ids.shape, 1]), classes);
   // validate the range: every row must hit exactly once (checked lazily through gather's fault path)
-  gather(reshape(classes, [numClasses, 1]), 0, reshape(ids, [ids.size, 1])).dispose();
+  gatherAs("oneHot", reshape(classes, [numClasses, 1]), 0, reshape(ids, [ids.size, 1])).dispose();
   return cast(hit, "int32");
 }

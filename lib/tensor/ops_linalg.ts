@@ -14,7 +14,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
   if (a.device !== b.device) throw new TypeError(`matmul: tensors are on different devices (${a.device}, ${b.device})`);
   if (a.dtype !== b.dtype || !isFloat(a.dtype)) {
-    throw new TypeError(`matmul: expected two float tensors of the same dtype, got ${a.dtype} and ${b.dtype}`);
+    throw new TypeError(
+      `matmul: expected two float tensors of the same dtype, got ${a.dtype} [${a.shape}] and ${b.dtype} [${b.shape}]`,
+    );
   }
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both operands need at least 1 dim, got [${a.shape}] and [${b.shape}]`);
@@ -43,10 +45,11 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor 
   if (weight.ndim !== 2) throw new RangeError(`linear: weight must be 2-D [out, in], got [${weight.shape}]`);
   if (x.shape[x.ndim - 1] !== weight.shape[1]) {
     throw new RangeError(
-      `linear: input [${x.shape}] has ${x.shape[x.ndim - 1]} features but weight [${weight.shape}] expects ${weight.shape[1]}`,
+      `linear: input [${x.shape}] has ${x.shape[x.ndim - 1]} features but weight [${weight.shape}] expects ${
+        weight.shape[1]
+      }`,
     );
   }
   const y = matmul(x, transpose(weight, 0, 1));
   return bias ? y.add(bias) : y;
 }
-

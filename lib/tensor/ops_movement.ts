@@ -3,7 +3,7 @@ import { contiguousStrides, numel } from "../backend/_view.ts";
 import { record } from "../autograd/grad_mode.ts";
 import { Tensor } from "./tensor.ts";
 import type { CpuBackend } from "../backend/cpu.ts";
-import { type Device, backendFor } from "./device.ts";
+import { backendFor, type Device } from "./device.ts";
 import { normalizeDim, normalizeDims, sumToShape } from "./ops_reduce.ts";
 import { unaryRaw } from "./ops_elementwise.ts";
 
@@ -120,7 +120,10 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
   for (let i = 0; i < n; i++) {
     const j = i - (n - x.ndim);
     const src = j >= 0 ? x.shape[j] : 1;
-    const want = shape[i] === -1 && j >= 0 ? src : shape[i];
+    if (shape[i] === -1 && j < 0) {
+      throw new RangeError(`expand: -1 is not allowed for the new leading dim ${i} in [${shape}]`);
+    }
+    const want = shape[i] === -1 ? src : shape[i];
     if (src !== want && src !== 1) {
       throw new RangeError(
         `expand: shape [${x.shape}] cannot be expanded to [${shape}]: dim ${i} has size ${src}, which is not 1`,
@@ -136,7 +139,9 @@ export function expand(x: Tensor, shape: readonly number[]): Tensor {
 
 /** Removes size-1 dims (all of them, or those listed). */
 export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
-  const axes = dim === undefined ? x.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeDims("squeeze", dim, x.ndim);
+  const axes = dim === undefined
+    ? x.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+    : normalizeDims("squeeze", dim, x.ndim);
   const keepAxes = [...Array(x.ndim).keys()].filter((i) => !(axes.includes(i) && x.shape[i] === 1));
   return reshape(x, keepAxes.map((i) => x.shape[i]));
 }
@@ -194,7 +199,11 @@ function unslice(g: Tensor, shape: readonly number[], d: number, start: number, 
   const backend = g.backend;
   const base = backend.zeros(numel(shape), g.dtype);
   const strides = contiguousStrides(shape);
-  const target = { shape: g.shape, strides: strides.map((s, i) => (i === d ? s * step : s)), offset: start * strides[d] };
+  const target = {
+    shape: g.shape,
+    strides: strides.map((s, i) => (i === d ? s * step : s)),
+    offset: start * strides[d],
+  };
   backend.copyInto(base, target, g.storage("slice backward"), g.layout);
   const out = Tensor.fromStorage(base, shape, g.dtype, g.device);
   return record("unslice", [g], out, (gg) => [slice(gg, d, start, start + g.shape[d] * step, step)]);
@@ -221,7 +230,7 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const d = normalizeDim("select", dim, x.ndim);
   const n = x.shape[d];
   if (!Number.isInteger(index) || index < -n || index >= n) {
-    throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n}`);
+    throw new RangeError(`select: index ${index} is out of range for dim ${dim} of size ${n} (shape [${x.shape}])`);
   }
   const i = index < 0 ? index + n : index;
   return squeeze(slice(x, d, i, i + 1), d);
@@ -270,7 +279,7 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
 
 /** Synchronous move from cpu to another device. */
 export function toDeviceSync(x: Tensor, device: Device): Tensor {
-  const c = contiguous(x);
+  const c = x.isDense ? x : copyRaw(x);
   if (x.device !== "cpu") throw new Error(`to: only cpu tensors move synchronously; use await t.toDevice("${device}")`);
   const host = (c.backend as CpuBackend).readSync(c.storage("to"));
   const out = Tensor.fromStorage(backendFor(device).upload(host, x.dtype), x.shape, x.dtype, device);

@@ -78,7 +78,9 @@ export interface Conv2dOptions {
  * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
-  if (weight.ndim !== 4) throw new RangeError(`conv2d: weight must be 4-D [O, C/groups, kh, kw], got [${weight.shape}]`);
+  if (weight.ndim !== 4) {
+    throw new RangeError(`conv2d: weight must be 4-D [O, C/groups, kh, kw], got [${weight.shape}]`);
+  }
   const groups = options.groups ?? 1;
   const [o, cg, kh, kw] = weight.shape;
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected a 4-D input [N, C, H, W], got [${x.shape}]`);
@@ -88,7 +90,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   }
   if (cg * groups !== c) {
     throw new RangeError(
-      `conv2d: input [${x.shape}] has ${c} channels but weight [${weight.shape}] expects ${cg * groups} (groups=${groups})`,
+      `conv2d: input [${x.shape}] has ${c} channels but weight [${weight.shape}] expects ${
+        cg * groups
+      } (groups=${groups})`,
     );
   }
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
@@ -154,7 +158,9 @@ export function layerNorm(
 ): Tensor {
   const k = normalizedShape.length;
   if (k === 0 || k > x.ndim || normalizedShape.some((d, i) => d !== x.shape[x.ndim - k + i])) {
-    throw new RangeError(`layerNorm: normalizedShape [${normalizedShape}] must match the trailing dims of [${x.shape}]`);
+    throw new RangeError(
+      `layerNorm: normalizedShape [${normalizedShape}] must match the trailing dims of [${x.shape}]`,
+    );
   }
   const axes = [...Array(k).keys()].map((i) => x.ndim - k + i);
   const mu = mean(x, axes, { keepdim: true });

@@ -1,6 +1,6 @@
 /** Reductions over any dims (with keepdim) and the softmax family. @module */
 import type { ReduceOp } from "../backend/backend.ts";
-import { record } from "../autograd/grad_mode.ts";
+import { record, withGradMode } from "../autograd/grad_mode.ts";
 import { isFloat } from "./dtype.ts";
 import { type ReduceOptions, Tensor } from "./tensor.ts";
 import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";
@@ -147,7 +147,12 @@ export function argReduce(
     return options.keepdim ? reshape(r, x.shape.map(() => 1)) : reshape(r, []);
   }
   const d = normalizeDim(op, dim, x.ndim);
-  return finish(argRaw(op, x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : d), x, x.ndim === 0 ? [] : [d], options.keepdim ?? false);
+  return finish(
+    argRaw(op, x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : d),
+    x,
+    x.ndim === 0 ? [] : [d],
+    options.keepdim ?? false,
+  );
 }
 
 /** Variance with `correction` (default 1, Bessel). */
@@ -160,7 +165,10 @@ export function variance(
   let n = 1;
   for (const a of axes) n *= x.shape[a];
   const centered = sub(x, mean(x, axes, { keepdim: true }));
-  return div(sum(mul(centered, centered), axes, { keepdim: options.keepdim }), Math.max(n - (options.correction ?? 1), 0));
+  return div(
+    sum(mul(centered, centered), axes, { keepdim: options.keepdim }),
+    Math.max(n - (options.correction ?? 1), 0),
+  );
 }
 
 /** Standard deviation with `correction` (default 1). */
@@ -184,7 +192,21 @@ export function logsumexp(x: Tensor, dim?: number | number[], options: ReduceOpt
 /** p-norm over dims (p = 2 by default; 1, Infinity and other positive p work). */
 export function norm(x: Tensor, p = 2, dim?: number | number[], options: ReduceOptions = {}): Tensor {
   const axes = normalizeDims("norm", dim, x.ndim);
-  if (p === 2) return sqrt(sum(mul(x, x), axes, options));
+  if (p === 2) {
+    const out = withGradMode(false, () => {
+      const squares = mul(x, x), total = sum(squares, axes, options);
+      const root = sqrt(total);
+      squares.dispose();
+      total.dispose();
+      return root;
+    });
+    // x/‖x‖, taken as 0 where the norm is 0 (as torch does) instead of 0/0
+    return record("norm", [x], out, (g) => {
+      const n = norm(x, 2, axes, { keepdim: true });
+      const isZero = compare("eq", n, 0);
+      return [mul(unreduce(g, x, axes), where(isZero, 0, div(x, where(isZero, 1, n))))];
+    });
+  }
   if (p === 1) return sum(x.abs(), axes, options);
   if (p === Infinity) return amax(x.abs(), axes, options);
   if (!(p > 0)) throw new RangeError(`norm: p must be positive, got ${p}`);

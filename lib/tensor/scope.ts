@@ -61,8 +61,11 @@ function isTensor(v: object): v is Tensor {
  * ```ts
  * import { memoryStats, ones, tidy } from "denograd";
  * import assert from "node:assert/strict";
+ * const x = ones([3]);
+ * const step = () => x.mul(2).add(1);
+ * tidy(step).dispose(); // the first use caches the scalar constants 2 and 1
  * const before = memoryStats().liveStorages;
- * const y = tidy(() => ones([3]).mul(2).add(1));
+ * const y = tidy(step);
  * assert.equal(memoryStats().liveStorages, before + 1);
  * y.dispose();
  * ```

@@ -6,7 +6,7 @@
 import type { Backend, DType, HostArray, Storage, View } from "../backend/backend.ts";
 import { contiguousStrides, isContiguous, numel } from "../backend/_view.ts";
 import type { GradFn } from "../autograd/grad_mode.ts";
-import { type Device, backendFor } from "./device.ts";
+import { backendFor, type Device } from "./device.ts";
 import { track, untrack } from "./scope.ts";
 import * as E from "./ops_elementwise.ts";
 import * as R from "./ops_reduce.ts";
@@ -135,6 +135,11 @@ export class Tensor {
     return isContiguous(this.layout);
   }
 
+  /** Internal: whether this tensor reads its whole storage, row-major from offset 0 (kernels may take it as is). */
+  get isDense(): boolean {
+    return this.isContiguous && this.offset === 0 && this.size === this.storage("isDense").size;
+  }
+
   /** Whether `dispose()` has been called (or the tensor was released by `tidy`). */
   get isDisposed(): boolean {
     return this.#ref === null;
@@ -145,7 +150,7 @@ export class Tensor {
     return this.gradFn === null;
   }
 
-  /** Size of dimension `dim` (negative counts from the end), or the whole shape. */
+  /** Number of dimensions (torch's `dim()`). */
   dim(): number {
     return this.shape.length;
   }
@@ -176,7 +181,7 @@ export class Tensor {
         `assign: expected ${this.dtype} [${this.shape}] on ${this.device}, got ${src.dtype} [${src.shape}] on ${src.device}`,
       );
     }
-    const c = src.isContiguous && src.offset === 0 && src.size === src.storage("assign").size ? src : src.contiguous();
+    const c = src.isDense ? src : E.unaryRaw("copy", src);
     const ref = c.#live("assign");
     ref.refs++;
     const old = this.#live("assign");
@@ -192,10 +197,9 @@ export class Tensor {
   /** Copies the values to the host as a flat, row-major typed array. */
   async data(): Promise<HostArray> {
     this.#live("data");
-    if (this.isContiguous && this.offset === 0 && this.size === this.storage("data").size) {
-      return await this.backend.read(this.storage("data"));
-    }
-    const c = this.contiguous();
+    if (this.isDense) return await this.backend.read(this.storage("data"));
+    // a copy of just this view (contiguous() may return a view that starts at an offset)
+    const c = E.unaryRaw("copy", this);
     try {
       return await c.backend.read(c.storage("data"));
     } finally {
@@ -251,7 +255,9 @@ export class Tensor {
   /** Sets `requiresGrad` in place and returns this tensor (like `requires_grad_`). */
   requiresGrad_(on = true): this {
     if (on && this.dtype !== "float32" && this.dtype !== "float64") {
-      throw new TypeError(`requiresGrad: only float tensors can require gradients, got ${this.dtype}`);
+      throw new TypeError(
+        `requiresGrad: only float tensors can require gradients, got a ${this.dtype} tensor of shape [${this.shape}]`,
+      );
     }
     this.requiresGrad = on;
     return this;

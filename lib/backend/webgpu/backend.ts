@@ -79,6 +79,7 @@ export class WebGPUBackend implements Backend, GpuContext {
     this.#faultBuffer = device.createBuffer({ size: FAULT_BYTES, usage: storageUsage });
     this.#faultPooled = { buffer: this.#faultBuffer, capacity: FAULT_BYTES, lastUsed: 0 };
     device.addEventListener("uncapturederror", (e) => {
+      e.preventDefault();
       this.#pendingError ??= new Error(`webgpu: ${(e as GPUUncapturedErrorEvent).error.message}`);
     });
   }

@@ -92,7 +92,7 @@ const FLOAT_BINARY: Partial<Record<BinaryOp, string>> = {
   maximum: "fmax_(X, Y)",
   minimum: "fmin_(X, Y)",
   mod: "fmod_(X, Y)",
-  atan2: "atan2(X, Y)",
+  atan2: "atan2_(X, Y)",
 };
 
 const INT_BINARY: Partial<Record<BinaryOp, string>> = {
@@ -104,7 +104,7 @@ const INT_BINARY: Partial<Record<BinaryOp, string>> = {
   maximum: "max(X, Y)",
   minimum: "min(X, Y)",
   mod: "imod_(X, Y)",
-  atan2: "i32(atan2(f32(X), f32(Y)))",
+  atan2: "i32(atan2_(f32(X), f32(Y)))",
 };
 
 /** Whether `op` outputs bool. */

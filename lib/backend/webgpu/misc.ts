@@ -88,7 +88,7 @@ export function random(
   const out = ctx.alloc(size, dtype, "random");
   if (size === 0) return out;
   randomSource ??= fillTemplate(TEMPLATES.random, {});
-  const kernel = ctx.kernel(randomSource, kind === "uniform" ? "uniform" : "normal", ["storage"]);
+  const kernel = ctx.kernel(randomSource, kind === "uniform" ? "uniform01" : "normal01", ["storage"]);
   const u = new UniformBlock().u32(0, size).u32(1, seed).u32(2, counter);
   ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));
   return out;

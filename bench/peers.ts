@@ -1,0 +1,331 @@
+/**
+ * One benchmark subject per process: `deno run --allow-read --allow-env bench/peers.ts <peer> [options]`
+ * with `<peer>` one of `denograd`, `tfjs-webgpu`, `tfjs-wasm`. `bench/bench.ts` starts one of
+ * these per peer (each peer gets its own WebGPU device and its own process, so nothing is
+ * shared or contended) and reads the single `BENCH_RESULT {json}` line it prints on stdout.
+ *
+ * Options: `--sizes=256,512,1024` (matmul sizes), `--runs=5` (timed runs per size, the median is
+ * reported), `--target-ms=1500` (time one run aims for; sets the iterations per run),
+ * `--no-extras` (skip the readback-latency and elementwise-chain measurements).
+ * @module
+ */
+
+/** What one peer process reports. */
+export interface PeerResult {
+  peer: Peer;
+  /** Adapter / backend description (denograd: the first tensor's backend description). */
+  description: string;
+  /** Library version, where known. */
+  version: string;
+  matmul: MatmulResult[];
+  /** Median `await item()`-style round trip after one tiny op, in ms. */
+  readbackMs?: number;
+  /** 1000 small elementwise ops in one step, then one sync. */
+  chain?: ChainResult;
+  /** Short notes (a correctness check, fallbacks). */
+  notes: string[];
+}
+
+/** One matmul size. */
+export interface MatmulResult {
+  n: number;
+  /** Median GFLOP/s over the timed runs (2·n³ flops per matmul). */
+  gflops: number;
+  /** Median ms per matmul. */
+  msPerMatmul: number;
+  /** Matmuls per timed run, and timed runs. */
+  iters: number;
+  runs: number;
+  /** Every run's GFLOP/s, to show the spread. */
+  all: number[];
+}
+
+/** The elementwise-chain measurement. */
+export interface ChainResult {
+  ops: number;
+  /** Median ms from the first op to the end of the sync. */
+  totalMs: number;
+  /** Median ms spent recording/enqueueing the ops (before the sync). */
+  recordMs: number;
+  usPerOp: number;
+}
+
+/** The benchmark subjects. */
+export type Peer = "denograd" | "tfjs-webgpu" | "tfjs-wasm";
+
+/** How a peer exposes the handful of operations the benchmark needs. */
+interface Subject {
+  description: string;
+  version: string;
+  notes: string[];
+  /** Two random n×n fp32 operands, ready on the device. */
+  operands(n: number): Promise<{ run(iters: number): Promise<void>; check(): Promise<string>; dispose(): void }>;
+  /** One tiny op and a one-element readback. */
+  readback(): Promise<number>;
+  /** `ops` elementwise ops in one step; resolves to [record ms, total ms]. */
+  chain(ops: number): Promise<[number, number]>;
+}
+
+const CHAIN_OPS = 1000;
+const READBACK_REPS = 50;
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Compares c[0][0] and c[n-1][n-1] of a·b against float64 dot products of the operands. */
+function checkCorners(a: Float32Array, b: Float32Array, c: Float32Array, n: number): string {
+  const dot = (i: number, j: number) => {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
+    return s;
+  };
+  let worst = 0;
+  for (const [i, j] of [[0, 0], [n - 1, n - 1], [n >> 1, 1]]) {
+    const want = dot(i, j);
+    worst = Math.max(worst, Math.abs(c[i * n + j] - want) / Math.max(1, Math.abs(want)));
+  }
+  return worst < 1e-3 ? `ok (rel err ${worst.toExponential(1)})` : `WRONG (rel err ${worst.toExponential(1)})`;
+}
+
+async function denogradSubject(): Promise<Subject> {
+  // The adapter must see LP_NUM_THREADS and a forced backend before mod.ts creates it.
+  if (!Deno.env.get("DENOGRAD_BACKEND")) Deno.env.set("DENOGRAD_BACKEND", "webgpu");
+  const dg = await import("../mod.ts");
+  if (dg.getDefaultDevice() !== "webgpu") throw new Error(`denograd device is ${dg.getDefaultDevice()}, not webgpu`);
+  const probe = dg.randn([1]);
+  const description = probe.backend.description;
+  probe.dispose();
+  return {
+    description,
+    version: "workspace",
+    notes: [],
+    async operands(n) {
+      const a = dg.randn([n, n]);
+      const b = dg.randn([n, n]);
+      await dg.synchronize();
+      return {
+        async run(iters) {
+          for (let i = 0; i < iters; i++) dg.matmul(a, b).dispose();
+          await dg.synchronize();
+        },
+        async check() {
+          const c = dg.matmul(a, b);
+          const [av, bv, cv] = await Promise.all([a.data(), b.data(), c.data()]);
+          c.dispose();
+          return checkCorners(av as Float32Array, bv as Float32Array, cv as Float32Array, n);
+        },
+        dispose() {
+          a.dispose();
+          b.dispose();
+        },
+      };
+    },
+    async readback() {
+      const x = dg.randn([1]);
+      await dg.synchronize();
+      const t0 = performance.now();
+      const y = x.add(1);
+      await y.item();
+      const ms = performance.now() - t0;
+      y.dispose();
+      x.dispose();
+      return ms;
+    },
+    async chain(ops) {
+      const x = dg.randn([64]);
+      await dg.synchronize();
+      const t0 = performance.now();
+      const y = dg.tidy(() => {
+        let t = x;
+        for (let i = 0; i < ops / 2; i++) t = t.mul(1.0001).add(0.0001);
+        return t;
+      });
+      const t1 = performance.now();
+      await dg.synchronize();
+      const t2 = performance.now();
+      y.dispose();
+      x.dispose();
+      return [t1 - t0, t2 - t0];
+    },
+  };
+}
+
+async function tfjsSubject(kind: "webgpu" | "wasm"): Promise<Subject> {
+  const tf = await import("@tensorflow/tfjs");
+  const notes: string[] = [];
+  if (kind === "webgpu") {
+    // tfjs-webgpu runs ops whose inputs are small and still on the CPU in plain JS
+    // ("CPU handoff"); turn that off so the readback and elementwise-chain rows time the GPU.
+    // The backend reads the flag once at import, so register and set it before importing.
+    const flag = "WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD";
+    tf.env().registerFlag(flag, () => 1000);
+    tf.env().set(flag, 0);
+    notes.push(`${flag}=0 (tiny ops run on the GPU, not in JS)`);
+    await import("@tensorflow/tfjs-backend-webgpu");
+  } else {
+    const wasm = await import("@tensorflow/tfjs-backend-wasm");
+    // A file path works in Deno: the backend reads the .wasm next to its dist/ bundle.
+    const dist = new URL("../node_modules/@tensorflow/tfjs-backend-wasm/dist/", import.meta.url);
+    wasm.setWasmPaths(dist.pathname);
+  }
+  if (!(await tf.setBackend(kind))) throw new Error(`tf.setBackend("${kind}") failed`);
+  await tf.ready();
+  let description = `tfjs ${kind}`;
+  if (kind === "wasm") {
+    const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+    const threads = await tf.env().getAsync("WASM_HAS_MULTITHREAD_SUPPORT");
+    description += ` (simd ${simd ? "on" : "off"}, threads ${threads ? "on" : "off"})`;
+  } else {
+    // deno-lint-ignore no-explicit-any
+    const info = (tf.backend() as any).adapterInfo;
+    if (info?.vendor) description += ` (${[info.vendor, info.architecture].filter(Boolean).join(" ")})`;
+  }
+  let checkedResidency = false;
+  const sync = async (t: { data(): Promise<unknown> }) => {
+    await t.data();
+  };
+  return {
+    description,
+    version: tf.version_core,
+    notes,
+    async operands(n) {
+      const a = tf.randomNormal([n, n], 0, 1, "float32");
+      const b = tf.randomNormal([n, n], 0, 1, "float32");
+      await sync(a);
+      await sync(b);
+      return {
+        async run(iters) {
+          for (let i = 0; i < iters; i++) {
+            const c = tf.matMul(a, b);
+            if (i === iters - 1) await sync(c);
+            c.dispose();
+          }
+        },
+        async check() {
+          const c = tf.matMul(a, b);
+          const [av, bv, cv] = await Promise.all([a.data(), b.data(), c.data()]);
+          c.dispose();
+          return checkCorners(av as Float32Array, bv as Float32Array, cv as Float32Array, n);
+        },
+        dispose() {
+          a.dispose();
+          b.dispose();
+        },
+      };
+    },
+    async readback() {
+      const x = tf.randomNormal([1]);
+      await sync(x);
+      const t0 = performance.now();
+      const y = tf.add(x, 1);
+      await y.data();
+      const ms = performance.now() - t0;
+      if (kind === "webgpu" && !checkedResidency) {
+        checkedResidency = true;
+        // deno-lint-ignore no-explicit-any
+        const onGpu = (tf.backend() as any).tensorMap?.get(y.dataId)?.resource != null;
+        notes.push(`tiny add ran on the ${onGpu ? "GPU" : "CPU (handoff still active)"}`);
+      }
+      y.dispose();
+      x.dispose();
+      return ms;
+    },
+    async chain(ops) {
+      const x = tf.randomNormal([64]);
+      await sync(x);
+      const t0 = performance.now();
+      const y = tf.tidy(() => {
+        let t = x;
+        for (let i = 0; i < ops / 2; i++) t = t.mul(1.0001).add(0.0001);
+        return t;
+      });
+      const t1 = performance.now();
+      await y.data();
+      const t2 = performance.now();
+      y.dispose();
+      x.dispose();
+      return [t1 - t0, t2 - t0];
+    },
+  };
+}
+
+async function measureMatmul(s: Subject, n: number, runs: number, targetMs: number): Promise<MatmulResult> {
+  const ops = await s.operands(n);
+  try {
+    // warm-up: compiles the pipelines and estimates the time of one matmul
+    await ops.run(1);
+    const t0 = performance.now();
+    await ops.run(1);
+    const one = performance.now() - t0;
+    const iters = Math.max(1, Math.min(200, Math.round(targetMs / Math.max(one, 0.01))));
+    const all: number[] = [];
+    const msPer: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const s0 = performance.now();
+      await ops.run(iters);
+      const ms = (performance.now() - s0) / iters;
+      msPer.push(ms);
+      all.push((2 * n ** 3) / ms / 1e6);
+    }
+    return { n, gflops: median(all), msPerMatmul: median(msPer), iters, runs, all };
+  } finally {
+    ops.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const [peer, ...rest] = Deno.args;
+  if (peer !== "denograd" && peer !== "tfjs-webgpu" && peer !== "tfjs-wasm") {
+    throw new Error(`usage: peers.ts denograd|tfjs-webgpu|tfjs-wasm [--sizes=…] [--runs=…]; got ${peer}`);
+  }
+  const opt = (name: string, fallback: string) =>
+    rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
+  const sizes = opt("sizes", "256,512,1024").split(",").map(Number);
+  const runs = Number(opt("runs", "5"));
+  const targetMs = Number(opt("target-ms", "1500"));
+  const extras = !rest.includes("--no-extras");
+  if (!Deno.env.get("LP_NUM_THREADS")) Deno.env.set("LP_NUM_THREADS", "2");
+
+  const s = peer === "denograd"
+    ? await denogradSubject()
+    : await tfjsSubject(peer === "tfjs-webgpu" ? "webgpu" : "wasm");
+  const result: PeerResult = { peer, description: s.description, version: s.version, matmul: [], notes: s.notes };
+
+  // correctness spot check at the smallest size, so a fast but wrong kernel cannot look good
+  {
+    const ops = await s.operands(Math.min(...sizes));
+    result.notes.push(`matmul ${Math.min(...sizes)} check: ${await ops.check()}`);
+    ops.dispose();
+  }
+  for (const n of sizes) {
+    // 2048 gets fewer runs: one matmul there takes seconds on a CPU adapter
+    const m = await measureMatmul(s, n, n >= 2048 ? Math.min(runs, 3) : runs, targetMs);
+    console.error(`[${peer}] matmul ${n}: ${m.gflops.toFixed(2)} GFLOP/s (${m.iters} iters x ${m.runs} runs)`);
+    result.matmul.push(m);
+  }
+  if (extras && peer !== "tfjs-wasm") {
+    for (let i = 0; i < 5; i++) await s.readback();
+    const lat: number[] = [];
+    for (let i = 0; i < READBACK_REPS; i++) lat.push(await s.readback());
+    result.readbackMs = median(lat);
+    console.error(`[${peer}] readback: ${result.readbackMs.toFixed(3)} ms`);
+
+    await s.chain(CHAIN_OPS); // compiles the elementwise pipelines
+    const rec: number[] = [];
+    const tot: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const [r, t] = await s.chain(CHAIN_OPS);
+      rec.push(r);
+      tot.push(t);
+    }
+    const totalMs = median(tot);
+    result.chain = { ops: CHAIN_OPS, totalMs, recordMs: median(rec), usPerOp: (totalMs * 1000) / CHAIN_OPS };
+    console.error(`[${peer}] ${CHAIN_OPS} elementwise ops: ${totalMs.toFixed(1)} ms`);
+  }
+  console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+}
+
+if (import.meta.main) await main();
