@@ -56,3 +56,5 @@ export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
 export { memoryStats, synchronize } from "./lib/memory.ts";
 export * as F from "./lib/functional.ts";
+export * as nn from "./lib/nn/mod.ts";
+export * as optim from "./lib/optim/mod.ts";

@@ -18,3 +18,4 @@ export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from "./tensor/ops_ele
 export { logSoftmax, softmax } from "./tensor/ops_reduce.ts";
 export { embedding, oneHot } from "./tensor/ops_index.ts";
 export { pad } from "./tensor/ops_combine.ts";
+export * from "./losses/functional.ts";

@@ -120,6 +120,26 @@ export interface WindowParams {
   dilation: [number, number];
 }
 
+/**
+ * One node of a fused elementwise program. Every value is a float of the program's dtype;
+ * comparisons and logical ops give 1 or 0, and `where` tests `cond != 0`. Nodes may be shared
+ * (the same object used twice is computed once).
+ * - `{ input: k }`   element i of input k (or element 0 when that input has one element)
+ * - `{ param: k }`   scalar k of the call's `params` (passed as a uniform, so changing values such
+ *                    as a scheduled learning rate never recompiles)
+ * - `{ const: v }`   a literal baked into the kernel
+ */
+export type FusedExpr =
+  | { readonly input: number }
+  | { readonly param: number }
+  | { readonly const: number }
+  | { readonly unary: UnaryOp; readonly a: FusedExpr; readonly params?: readonly number[] }
+  | { readonly binary: BinaryOp; readonly a: FusedExpr; readonly b: FusedExpr }
+  | { readonly where: FusedExpr; readonly a: FusedExpr; readonly b: FusedExpr };
+
+/** Limits every backend accepts for {@link Backend.fused}. */
+export const FUSED_LIMITS = { inputs: 6, outputs: 4, params: 16 } as const;
+
 /** Live device memory, for leak tests and users. */
 export interface MemoryStats {
   /** Storages handed out and not yet freed. */
@@ -254,6 +274,19 @@ export interface Backend {
   ): Storage;
   /** Writes `src` read through `sv` into `dst` through `dv` (same shape), in place. */
   copyInto(dst: Storage, dv: View, src: Storage, sv: View): void;
+  /**
+   * Evaluates several elementwise expressions in one kernel (optimizer updates, fused loss
+   * terms). `inputs` are contiguous storages of `dtype` (a float type) holding `size` elements
+   * or exactly one (broadcast); at most {@link FUSED_LIMITS} inputs, outputs and params.
+   * Returns one new contiguous storage of `size` elements per output expression.
+   */
+  fused(
+    outputs: readonly FusedExpr[],
+    inputs: readonly Storage[],
+    size: number,
+    params: readonly number[],
+    dtype: DType,
+  ): Storage[];
   /** `size` random float32 (or float64 on cpu) values; see the stream definition above. */
   random(
     kind: RandomKind,

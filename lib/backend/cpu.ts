@@ -11,6 +11,7 @@ import type {
   Backend,
   BinaryOp,
   DType,
+  FusedExpr,
   HostArray,
   MemoryStats,
   RandomKind,
@@ -22,6 +23,7 @@ import type {
 } from "./backend.ts";
 import { contiguousStrides, numel, randomBits } from "./_view.ts";
 import { stridedOffsets, viewOffsets } from "./_cpu_strided.ts";
+import { evaluateFused } from "./_cpu_fused.ts";
 import { binaryFn, COMPARISONS, isFloat, reduceIdentity, unaryFn } from "./_cpu_ops.ts";
 
 const BYTES: Record<DType, number> = {
@@ -675,6 +677,29 @@ export class CpuBackend implements Backend {
   }
 
   // ---- random -------------------------------------------------------------------------
+
+  /** {@link Backend.fused}: the program evaluated per element in float64. */
+  fused(
+    outputs: readonly FusedExpr[],
+    inputs: readonly Storage[],
+    size: number,
+    params: readonly number[],
+    dtype: DType,
+  ): Storage[] {
+    if (dtype !== "float32" && dtype !== "float64") throw new TypeError(`cpu fused: needs a float dtype, got ${dtype}`);
+    const data = inputs.map((s, k) => {
+      const d = this.#data(s);
+      if (s.dtype !== dtype || (d.length !== size && d.length !== 1)) {
+        throw new RangeError(
+          `cpu fused: input ${k} is ${s.dtype} with ${d.length} elements; expected ${dtype} with ${size} or 1`,
+        );
+      }
+      return d;
+    });
+    const results = outputs.map(() => newArray(dtype, size) as Float32Array | Float64Array);
+    evaluateFused(outputs, data, params, results, size, dtype);
+    return results.map((r) => this.#wrap(r, dtype));
+  }
 
   /** The counter-based random stream of {@link Backend} (uniform or normal). */
   random(

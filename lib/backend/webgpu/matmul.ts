@@ -1,13 +1,86 @@
-/** Batched matmul through the register-tiled kernel. @module */
+/**
+ * Batched matmul: generates the register-tiled kernel from the compact
+ * `kernels/matmul.wgsl` template (the unrolled accumulator declarations, K-loop
+ * body and stores come from {@link matmulSource}) and dispatches it.
+ * @module
+ */
 import type { Storage, View } from "../backend.ts";
 import { numel } from "../_view.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
 
-/** Output tile edge of one workgroup. */
-const TILE = 64;
+/** Tile parameters of the generated kernel. */
+export interface MatmulTiling {
+  /** Invocations per workgroup, all along N. */
+  wgx: number;
+  /** Rows of C per invocation (the same rows for the whole workgroup). */
+  tm: number;
+  /** Columns of C per invocation, `wgx` apart. */
+  tn: number;
+  /** K-loop unroll factor. */
+  unroll: number;
+}
 
-let source: string | null = null;
+/** The tiling in use (mutable for benchmarking; sources are cached per tiling). */
+export const TILING: MatmulTiling = { wgx: 8, tm: 4, tn: 2, unroll: 4 };
+
+/**
+ * Stride specializations: `aK1` when A's K stride is 1, `bN1` when B's N
+ * stride is 1 (the stride becomes the literal 1 instead of a uniform read).
+ */
+export interface MatmulVariant {
+  aK1: boolean;
+  bN1: boolean;
+}
+
+const sources = new Map<string, string>();
+
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** WGSL source of the matmul kernel for `t` and variant `v`. */
+export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
+  const key = JSON.stringify([t, v]);
+  let src = sources.get(key);
+  if (src !== undefined) return src;
+  const { wgx, tm, tn, unroll } = t;
+  const sAk = v.aK1 ? "" : " * u.sAk";
+  const sBn = v.bN1 ? "" : " * u.sBn";
+  const I = range(tm), J = range(tn);
+  const decl = [
+    ...I.map((i) => `  let pa${i} = base.x + i32(min(m0 + ${i}u, mLast)) * u.sAm;`),
+    ...J.map((j) => `  let pb${j} = base.y + i32(min(n0 + ${wgx * j}u, nLast))${sBn};`),
+    ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = 0.0;`)),
+  ];
+  const step = (kk: string) => [
+    `    {`,
+    `      let ka = i32(${kk})${sAk};`,
+    `      let kb = i32(${kk}) * u.sBk;`,
+    ...I.map((i) => `      let a${i} = a[pa${i} + ka];`),
+    ...J.map((j) => `      let b${j} = b[pb${j} + kb];`),
+    ...I.flatMap((i) => J.map((j) => `      acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)),
+    `    }`,
+  ].join("\n");
+  const store = I.map((i) =>
+    [
+      `  if (m0 + ${i}u < u.M) {`,
+      `    let o = ci + (m0 + ${i}u) * u.N + n0;`,
+      ...J.map((j) => `    if (n0 + ${wgx * j}u < u.N) { c[o + ${wgx * j}u] = acc${i}_${j}; }`),
+      `  }`,
+    ].join("\n")
+  );
+  src = fillTemplate(TEMPLATES.matmul, {
+    WGX: String(wgx),
+    BM: String(tm),
+    BN: String(wgx * tn),
+    UNROLL: String(unroll),
+    DECL: decl.join("\n"),
+    BODY: range(unroll).map((s) => step(`k + ${s}u`)).join("\n"),
+    BODY1: step("k"),
+    STORE: store.join("\n"),
+  });
+  sources.set(key, src);
+  return src;
+}
 
 /** {@link Backend.matmul}. */
 export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: View): Storage {
@@ -35,20 +108,22 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   const out = ctx.alloc(nb * M * N, "float32", "matmul");
   if (nb * M * N === 0) return out;
   const bd = collapseDims(batch, [av.strides.slice(0, r - 2), bv.strides.slice(0, r - 2)]);
-  source ??= fillTemplate(TEMPLATES.matmul, {});
+  const [sAm, sAk, sBk, sBn] = [av.strides[r - 2], av.strides[r - 1], bv.strides[r - 2], bv.strides[r - 1]];
+  // deno-lint-ignore no-explicit-any
+  const OLD = (globalThis as any).__OLDMM;
+  const source = TILING.wgx === 0 ? OLD : matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1 });
   const kernel = ctx.kernel(source, "main", ["storage", "read-only-storage", "read-only-storage"]);
   const bindings = [ctx.bind(out), ctx.bind(sa), ctx.bind(sb)];
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const tilesX = Math.ceil(N / TILE);
-  const tilesY = Math.ceil(M / TILE);
+  const tilesX = TILING.wgx === 0 ? Math.ceil(N / 64) : Math.ceil(N / (TILING.wgx * TILING.tn));
+  const tilesY = TILING.wgx === 0 ? Math.ceil(M / 64) : Math.ceil(M / TILING.tm);
   for (let z0 = 0; z0 < nb; z0 += max) {
     for (let y0 = 0; y0 < tilesY; y0 += max) {
       for (let x0 = 0; x0 < tilesX; x0 += max) {
         const u = new UniformBlock()
           .u32(0, M).u32(1, N).u32(2, K).u32(3, bd.shape.length)
           .u32(4, av.offset).u32(5, bv.offset).u32(6, x0).u32(7, y0)
-          .i32(8, av.strides[r - 2]).i32(9, av.strides[r - 1])
-          .i32(10, bv.strides[r - 2]).i32(11, bv.strides[r - 1])
+          .i32(8, sAm).i32(9, sAk).i32(10, sBk).i32(11, sBn)
           .u32(12, z0)
           .dims(16, bd.shape).strides(24, bd.strides[0]).strides(32, bd.strides[1]);
         ctx.runGrid(kernel, u, bindings, [

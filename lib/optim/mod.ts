@@ -1,0 +1,4 @@
+/**
+ * `optim`: optimizers and `optim.lrScheduler`.
+ * @module
+ */
