@@ -57,4 +57,15 @@ export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/
 export { memoryStats, synchronize } from "./lib/memory.ts";
 export * as F from "./lib/functional.ts";
 export * as nn from "./lib/nn/mod.ts";
+export { load, loadBytes, type LoadOptions, save, saveBytes, type SaveOptions } from "./lib/io/safetensors.ts";
 export * as optim from "./lib/optim/mod.ts";
+export { type BertActivation, BertConfig, type BertConfigOptions } from "./lib/models/bert_config.ts";
+export {
+  type BertClassificationInputs,
+  type BertClassificationOutput,
+  BertForSequenceClassification,
+  type BertInputs,
+  BertModel,
+  type BertOutput,
+} from "./lib/models/bert.ts";
+export { loadPretrained, type LoadPretrainedOptions } from "./lib/models/bert_pretrained.ts";

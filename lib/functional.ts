@@ -18,4 +18,5 @@ export { gelu, leakyRelu, relu, sigmoid, softplus, tanh } from "./tensor/ops_ele
 export { logSoftmax, softmax } from "./tensor/ops_reduce.ts";
 export { embedding, oneHot } from "./tensor/ops_index.ts";
 export { pad } from "./tensor/ops_combine.ts";
+export { batchNorm, type BatchNormOptions } from "./nn/normalization.ts";
 export * from "./losses/functional.ts";

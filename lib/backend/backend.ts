@@ -287,6 +287,45 @@ export interface Backend {
     params: readonly number[],
     dtype: DType,
   ): Storage[];
+  /**
+   * Optional: a deferred assertion. If any element of the contiguous bool storage `flags` is
+   * non-zero, a RangeError with message `describe(i)` (i = the first such element found) is raised:
+   * synchronously on cpu, at the next readback on webgpu (no readback on the hot path, as with
+   * gather's range faults). Backends without it skip the check.
+   */
+  assertNone?(flags: Storage, describe: (index: number) => string): void;
+  /**
+   * Optional: cross entropy with class indices, one row per sample. `logits` is contiguous
+   * `[rows, classes]` (float), `target` contiguous int32 `[rows]`, `weight` contiguous `[classes]` or
+   * null. Returns `[loss, rowWeight]`, each `[rows]`: with y = target[n] and ε = `labelSmoothing`,
+   * `loss[n] = (1−ε)·w[y]·(lse − x[y]) + (ε/C)·Σ_c w[c]·(lse − x[c])` and `rowWeight[n] = w[y]`,
+   * both 0 where y = `ignoreIndex`. Other indices outside `[0, classes)` are range errors as in gather.
+   */
+  crossEntropy?(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): [Storage, Storage];
+  /**
+   * Optional: the gradient of {@link Backend.crossEntropy} w.r.t. `logits` given `gradRows` `[rows]`:
+   * `g[n]·(softmax[c]·((1−ε)w[y] + ε·Σw/C) − (1−ε)w[y]·[c = y] − ε·w[c]/C)`, zero rows where ignored.
+   */
+  crossEntropyBackward?(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    gradRows: Storage,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): Storage;
   /** `size` random float32 (or float64 on cpu) values; see the stream definition above. */
   random(
     kind: RandomKind,

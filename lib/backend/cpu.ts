@@ -24,6 +24,7 @@ import type {
 import { contiguousStrides, numel, randomBits } from "./_view.ts";
 import { stridedOffsets, viewOffsets } from "./_cpu_strided.ts";
 import { evaluateFused } from "./_cpu_fused.ts";
+import { crossEntropyRows, crossEntropyRowsBackward } from "./_cpu_cross_entropy.ts";
 import { binaryFn, COMPARISONS, isFloat, reduceIdentity, unaryFn } from "./_cpu_ops.ts";
 
 const BYTES: Record<DType, number> = {
@@ -677,6 +678,48 @@ export class CpuBackend implements Backend {
   }
 
   // ---- random -------------------------------------------------------------------------
+
+  /** {@link Backend.crossEntropy}: one pass per row (see _cpu_cross_entropy.ts). */
+  crossEntropy(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): [Storage, Storage] {
+    const p = { logits: this.#data(logits), rows, classes, target: this.#data(target), ignoreIndex, labelSmoothing, opName };
+    const loss = newArray(logits.dtype, rows);
+    const rowWeight = newArray(logits.dtype, rows);
+    crossEntropyRows({ ...p, weight: weight ? this.#data(weight) : null }, loss, rowWeight);
+    return [this.#wrap(loss, logits.dtype), this.#wrap(rowWeight, logits.dtype)];
+  }
+
+  /** {@link Backend.crossEntropyBackward}: one pass per row. */
+  crossEntropyBackward(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    gradRows: Storage,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): Storage {
+    const p = { logits: this.#data(logits), rows, classes, target: this.#data(target), ignoreIndex, labelSmoothing, opName };
+    const out = newArray(logits.dtype, rows * classes);
+    crossEntropyRowsBackward({ ...p, weight: weight ? this.#data(weight) : null }, this.#data(gradRows), out);
+    return this.#wrap(out, logits.dtype);
+  }
+
+  /** {@link Backend.assertNone}: checked at once. */
+  assertNone(flags: Storage, describe: (index: number) => string): void {
+    const i = this.#data(flags).findIndex((v) => v !== 0);
+    if (i >= 0) throw new RangeError(describe(i));
+  }
 
   /** {@link Backend.fused}: the program evaluated per element in float64. */
   fused(

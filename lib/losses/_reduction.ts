@@ -34,18 +34,21 @@ export function reduce(loss: string, unreduced: Tensor, reduction: Reduction | u
  * Base of loss modules: options are fixed in the constructor and `forward` calls the
  * functional form (PyTorch's `_Loss`).
  */
-export abstract class Loss<O extends ReductionOptions = ReductionOptions> extends Module {
+export abstract class Loss<O extends { reduction?: string } = ReductionOptions> extends Module {
+  /** Reduction names a subclass accepts besides mean/sum/none (KLDivLoss: `"batchmean"`). */
+  static readonly extraReductions: readonly string[] = [];
   /** The options this loss was constructed with. */
   readonly options: O;
 
   constructor(options: O = {} as O) {
     super();
-    checkReduction(new.target.name, options.reduction);
+    const extra = (new.target as unknown as { extraReductions: readonly string[] }).extraReductions;
+    if (!extra.includes(options.reduction as string)) checkReduction(new.target.name, options.reduction);
     this.options = options;
   }
 
   /** The reduction in use. */
-  get reduction(): Reduction {
+  get reduction(): NonNullable<O["reduction"]> | "mean" {
     return this.options.reduction ?? "mean";
   }
 

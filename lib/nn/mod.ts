@@ -3,4 +3,34 @@
  * @module
  */
 export { Module, type StateDict } from "./module.ts";
+export * as utils from "./utils.ts";
 export * from "../losses/modules.ts";
+export * as init from "./init.ts";
+export { Identity, Linear, type LinearOptions } from "./linear.ts";
+export { Conv2d, type Conv2dLayerOptions } from "./conv.ts";
+export { AvgPool2d, type AvgPool2dOptions, MaxPool2d, type MaxPool2dOptions } from "./pooling.ts";
+export {
+  BatchNorm1d,
+  BatchNorm2d,
+  type BatchNormLayerOptions,
+  LayerNorm,
+  type LayerNormOptions,
+} from "./normalization.ts";
+export { Dropout } from "./dropout.ts";
+export { Embedding, type EmbeddingOptions } from "./embedding.ts";
+export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from "./activation.ts";
+export { Flatten } from "./flatten.ts";
+export { ModuleList, Sequential } from "./container.ts";
+export {
+  MultiheadAttention,
+  type MultiheadAttentionForwardOptions,
+  type MultiheadAttentionOptions,
+} from "./attention.ts";
+export {
+  type EncoderLayerLike,
+  TransformerEncoder,
+  type TransformerEncoderForwardOptions,
+  TransformerEncoderLayer,
+  type TransformerEncoderLayerForwardOptions,
+  type TransformerEncoderLayerOptions,
+} from "./transformer.ts";

@@ -7,6 +7,7 @@ import type {
   Backend,
   BinaryOp,
   DType,
+  FusedExpr,
   HostArray,
   MemoryStats,
   RandomKind,
@@ -18,7 +19,10 @@ import type {
 } from "../backend.ts";
 import { acquireDevice, type DeviceLimits } from "./device.ts";
 import * as elementwise from "./elementwise.ts";
+import { fused } from "./fused.ts";
 import { gather, scatterAdd } from "./index.ts";
+import { crossEntropy, crossEntropyBackward } from "./cross_entropy.ts";
+import { assertNone } from "./assert.ts";
 import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock, wgslType } from "./kernels.ts";
 import { matmul } from "./matmul.ts";
 import { copyInto, fill, random } from "./misc.ts";
@@ -32,6 +36,7 @@ interface FaultInfo {
   opName: string;
   dim: number;
   size: number;
+  describe?: (index: number) => string;
 }
 
 /** Bytes of the fault record: [op id, offending index, pad, pad]. */
@@ -139,10 +144,10 @@ export class WebGPUBackend implements Backend, GpuContext {
   }
 
   /** @internal */
-  registerFault(opName: string, dim: number, size: number): number {
+  registerFault(opName: string, dim: number, size: number, describe?: (index: number) => string): number {
     const id = this.#nextFaultId++;
     if (this.#nextFaultId > 0xfffffff0) this.#nextFaultId = 1;
-    this.#faultOps.set(id, { opName, dim, size });
+    this.#faultOps.set(id, { opName, dim, size, describe });
     this.#faultDirty = true;
     return id;
   }
@@ -269,7 +274,9 @@ export class WebGPUBackend implements Backend, GpuContext {
           this.device.queue.writeBuffer(this.#faultBuffer, 0, new Uint32Array(4));
           const info = ops.get(id);
           this.#pendingError ??= new RangeError(
-            info
+            info?.describe
+              ? `${info.describe(rec[1])} (detected on webgpu at the next readback)`
+              : info
               ? `${info.opName}: index ${rec[1]} is out of range for dimension ${info.dim} of size ${info.size} ` +
                 `(valid range [0, ${info.size}); detected on webgpu, where the index was clamped)`
               : `webgpu: an index was out of range (index ${rec[1]}) in an earlier gather/scatterAdd`,
@@ -376,6 +383,35 @@ export class WebGPUBackend implements Backend, GpuContext {
     return col2im(this, cols, cv, imageShape, p);
   }
 
+  /** {@link Backend.crossEntropy} (one workgroup per row; see cross_entropy.ts). */
+  crossEntropy(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): [Storage, Storage] {
+    return crossEntropy(this, logits, rows, classes, target, weight, ignoreIndex, labelSmoothing, opName);
+  }
+
+  /** {@link Backend.crossEntropyBackward}. */
+  crossEntropyBackward(
+    logits: Storage,
+    rows: number,
+    classes: number,
+    target: Storage,
+    weight: Storage | null,
+    gradRows: Storage,
+    ignoreIndex: number,
+    labelSmoothing: number,
+    opName: string,
+  ): Storage {
+    return crossEntropyBackward(this, logits, rows, classes, target, weight, gradRows, ignoreIndex, labelSmoothing, opName);
+  }
+
   /** {@link Backend.gather} */
   gather(a: Storage, av: View, dim: number, idx: Storage, iv: View, opName: string): Storage {
     return gather(this, a, av, dim, idx, iv, opName);
@@ -398,6 +434,22 @@ export class WebGPUBackend implements Backend, GpuContext {
   /** {@link Backend.copyInto} */
   copyInto(dst: Storage, dv: View, src: Storage, sv: View): void {
     copyInto(this, dst, dv, src, sv);
+  }
+
+  /** {@link Backend.fused} (float32 only) */
+  fused(
+    outputs: readonly FusedExpr[],
+    inputs: readonly Storage[],
+    size: number,
+    params: readonly number[],
+    dtype: DType,
+  ): Storage[] {
+    return fused(this, outputs, inputs, size, params, dtype);
+  }
+
+  /** {@link Backend.assertNone} (deferred: raised at the next readback) */
+  assertNone(flags: Storage, describe: (index: number) => string): void {
+    assertNone(this, flags, describe);
   }
 
   /** {@link Backend.random} */

@@ -14,8 +14,11 @@ export function castExpr(e: string, from: WgslType, to: WgslType): string {
   return `${to}(${e})`;
 }
 
-/** f32-valued expressions of `x` (an f32) for float math ops. */
-const FLOAT_UNARY: Partial<Record<UnaryOp, string>> = {
+/**
+ * f32-valued expressions of `X` (an f32) for float math ops, shared with the fused kernels;
+ * `u.fp.x`/`u.fp.y` stand for the op's params ({@link UnaryOp}).
+ */
+export const FLOAT_UNARY: Partial<Record<UnaryOp, string>> = {
   copy: "X",
   neg: "-X",
   exp: "exp(X)",
@@ -74,7 +77,8 @@ function unaryExpr(op: UnaryOp, a: WgslType, o: WgslType): string {
   return castExpr(`(${f.replaceAll("X", xf)})`, "f32", o);
 }
 
-const COMPARE: Partial<Record<BinaryOp, string>> = {
+/** bool-valued comparisons of `X` and `Y`. */
+export const COMPARE: Partial<Record<BinaryOp, string>> = {
   eq: "X == Y",
   ne: "X != Y",
   lt: "X < Y",
@@ -83,7 +87,8 @@ const COMPARE: Partial<Record<BinaryOp, string>> = {
   ge: "X >= Y",
 };
 
-const FLOAT_BINARY: Partial<Record<BinaryOp, string>> = {
+/** f32-valued expressions of `X` and `Y` (f32s) for float binary ops, shared with the fused kernels. */
+export const FLOAT_BINARY: Partial<Record<BinaryOp, string>> = {
   add: "X + Y",
   sub: "X - Y",
   mul: "X * Y",

@@ -6,7 +6,9 @@
  * @module
  */
 import commonSrc from "../../../kernels/common.wgsl" with { type: "text" };
+import mathSrc from "../../../kernels/math.wgsl" with { type: "text" };
 import elementwiseSrc from "../../../kernels/elementwise.wgsl" with { type: "text" };
+import fusedSrc from "../../../kernels/fused.wgsl" with { type: "text" };
 import reduceSrc from "../../../kernels/reduce.wgsl" with { type: "text" };
 import matmulSrc from "../../../kernels/matmul.wgsl" with { type: "text" };
 import windowSrc from "../../../kernels/window.wgsl" with { type: "text" };
@@ -16,9 +18,10 @@ import copySrc from "../../../kernels/copy.wgsl" with { type: "text" };
 import type { DType } from "../backend.ts";
 import { MAX_RANK } from "../backend.ts";
 
-/** The kernel families, by file. */
+/** The kernel families, by file (elementwise and fused share the math helpers). */
 export const TEMPLATES = {
-  elementwise: elementwiseSrc,
+  elementwise: mathSrc + "\n" + elementwiseSrc,
+  fused: mathSrc + "\n" + fusedSrc,
   reduce: reduceSrc,
   matmul: matmulSrc,
   window: windowSrc,

@@ -11,18 +11,24 @@ import type { GpuContext } from "./storage.ts";
 
 /** Tile parameters of the generated kernel. */
 export interface MatmulTiling {
-  /** Invocations per workgroup, all along N. */
+  /** Workgroup size along N. */
   wgx: number;
-  /** Rows of C per invocation (the same rows for the whole workgroup). */
+  /** Workgroup size along M. */
+  wgy: number;
+  /** Rows of C per invocation (multiple of 4). */
   tm: number;
-  /** Columns of C per invocation, `wgx` apart. */
+  /** Columns of C per invocation (multiple of 4). */
   tn: number;
-  /** K-loop unroll factor. */
+  /** K step of the workgroup tiles. */
+  bk: number;
+  /** K-loop unroll factor (divides bk). */
   unroll: number;
+  /** FMA form: "fma" calls fma(), "mad" writes acc += a * b. */
+  fma: "fma" | "mad";
 }
 
 /** The tiling in use (mutable for benchmarking; sources are cached per tiling). */
-export const TILING: MatmulTiling = { wgx: 8, tm: 4, tn: 2, unroll: 4 };
+export const TILING: MatmulTiling = { wgx: 8, wgy: 2, tm: 32, tn: 8, bk: 32, unroll: 1, fma: "mad" };
 
 /**
  * Stride specializations: `aK1` when A's K stride is 1, `bN1` when B's N
@@ -42,40 +48,43 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
   const key = JSON.stringify([t, v]);
   let src = sources.get(key);
   if (src !== undefined) return src;
-  const { wgx, tm, tn, unroll } = t;
-  const sAk = v.aK1 ? "" : " * u.sAk";
-  const sBn = v.bN1 ? "" : " * u.sBn";
-  const I = range(tm), J = range(tn);
-  const decl = [
-    ...I.map((i) => `  let pa${i} = base.x + i32(min(m0 + ${i}u, mLast)) * u.sAm;`),
-    ...J.map((j) => `  let pb${j} = base.y + i32(min(n0 + ${wgx * j}u, nLast))${sBn};`),
-    ...I.flatMap((i) => J.map((j) => `  var acc${i}_${j} = 0.0;`)),
-  ];
-  const step = (kk: string) => [
-    `    {`,
-    `      let ka = i32(${kk})${sAk};`,
-    `      let kb = i32(${kk}) * u.sBk;`,
-    ...I.map((i) => `      let a${i} = a[pa${i} + ka];`),
-    ...J.map((j) => `      let b${j} = b[pb${j} + kb];`),
-    ...I.flatMap((i) => J.map((j) => `      acc${i}_${j} = fma(a${i}, b${j}, acc${i}_${j});`)),
-    `    }`,
-  ].join("\n");
-  const store = I.map((i) =>
+  const { wgx, wgy, tm, tn, bk, unroll } = t;
+  const tm4 = tm / 4, tn4 = tn / 4;
+  const R = range(tm), Q = range(tn4);
+  const decl = R.flatMap((r) => Q.map((q) => `  var acc${r}_${q} = vec4<f32>(0.0);`));
+  const step = (s: number) =>
     [
-      `  if (m0 + ${i}u < u.M) {`,
-      `    let o = ci + (m0 + ${i}u) * u.N + n0;`,
-      ...J.map((j) => `    if (n0 + ${wgx * j}u < u.N) { c[o + ${wgx * j}u] = acc${i}_${j}; }`),
-      `  }`,
-    ].join("\n")
-  );
+      `      {`,
+      `        let kq = kk + ${s}u;`,
+      ...range(tm4).map((i) => `        let ra${i} = As[kq * BM4 + ty * ${tm4}u + ${i}u];`),
+      ...Q.map((q) => `        let rb${q} = Bs[kq * BN4 + tx * ${tn4}u + ${q}u];`),
+      ...R.flatMap((r) =>
+        Q.map((q) => {
+          const av = `ra${r >> 2}.${"xyzw"[r & 3]}`;
+          return t.fma === "fma"
+            ? `        acc${r}_${q} = fma(vec4<f32>(${av}), rb${q}, acc${r}_${q});`
+            : `        acc${r}_${q} += ${av} * rb${q};`;
+        })
+      ),
+      `      }`,
+    ].join("\n");
+  const store = R.flatMap((r) => Q.map((q) => `  store4(ci, row + ${r}u, col + ${q * 4}u, acc${r}_${q});`));
   src = fillTemplate(TEMPLATES.matmul, {
     WGX: String(wgx),
-    BM: String(tm),
-    BN: String(wgx * tn),
+    WGY: String(wgy),
+    TM: String(tm),
+    TN: String(tn),
+    BK: String(bk),
+    BM4: String(wgy * tm4),
+    BN4: String(wgx * tn4),
+    NT: String(wgx * wgy),
+    AS_LEN: String(bk * wgy * tm4),
+    BS_LEN: String(bk * wgx * tn4),
     UNROLL: String(unroll),
+    SAK: v.aK1 ? "1" : "u.sAk",
+    SBN: v.bN1 ? "1" : "u.sBn",
     DECL: decl.join("\n"),
-    BODY: range(unroll).map((s) => step(`k + ${s}u`)).join("\n"),
-    BODY1: step("k"),
+    BODY: range(unroll).map(step).join("\n"),
     STORE: store.join("\n"),
   });
   sources.set(key, src);
@@ -109,14 +118,12 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   if (nb * M * N === 0) return out;
   const bd = collapseDims(batch, [av.strides.slice(0, r - 2), bv.strides.slice(0, r - 2)]);
   const [sAm, sAk, sBk, sBn] = [av.strides[r - 2], av.strides[r - 1], bv.strides[r - 2], bv.strides[r - 1]];
-  // deno-lint-ignore no-explicit-any
-  const OLD = (globalThis as any).__OLDMM;
-  const source = TILING.wgx === 0 ? OLD : matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1 });
+  const source = matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1 });
   const kernel = ctx.kernel(source, "main", ["storage", "read-only-storage", "read-only-storage"]);
   const bindings = [ctx.bind(out), ctx.bind(sa), ctx.bind(sb)];
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
-  const tilesX = TILING.wgx === 0 ? Math.ceil(N / 64) : Math.ceil(N / (TILING.wgx * TILING.tn));
-  const tilesY = TILING.wgx === 0 ? Math.ceil(M / 64) : Math.ceil(M / TILING.tm);
+  const tilesX = Math.ceil(N / (TILING.wgx * TILING.tn));
+  const tilesY = Math.ceil(M / (TILING.wgy * TILING.tm));
   for (let z0 = 0; z0 < nb; z0 += max) {
     for (let y0 = 0; y0 < tilesY; y0 += max) {
       for (let x0 = 0; x0 < tilesX; x0 += max) {

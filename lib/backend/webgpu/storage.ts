@@ -47,8 +47,8 @@ export interface GpuContext {
   bind(s: WebGPUStorage): Binding;
   /** The fault-flag buffer's binding (used by gather/scatterAdd). */
   faultBinding(): Binding;
-  /** Registers a possible range fault; returns its id for the kernel. */
-  registerFault(opName: string, dim: number, size: number): number;
+  /** Registers a possible range fault (or, with `describe`, any fault); returns its id for the kernel. */
+  registerFault(opName: string, dim: number, size: number, describe?: (index: number) => string): number;
   /** Records a dispatch of `workgroups` workgroups (split into a grid as needed). */
   run(kernel: Kernel, uniform: UniformBlock, bindings: readonly Binding[], workgroups: number): void;
   /** Records a dispatch with an explicit 3-D grid (each dim within the limit). */
