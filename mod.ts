@@ -59,6 +59,7 @@ export * as F from "./lib/functional.ts";
 export * as nn from "./lib/nn/mod.ts";
 export { load, loadBytes, type LoadOptions, save, saveBytes, type SaveOptions } from "./lib/io/safetensors.ts";
 export * as optim from "./lib/optim/mod.ts";
+export * as data from "./lib/data/mod.ts";
 export { type BertActivation, BertConfig, type BertConfigOptions } from "./lib/models/bert_config.ts";
 export {
   type BertClassificationInputs,

@@ -5,8 +5,8 @@ import {
   BertModel,
   type Device,
   type DType,
-  loadPretrained,
   load,
+  loadPretrained,
   save,
   type Tensor,
   tensor,
@@ -134,12 +134,20 @@ Deno.test("token ids beyond the embedding table give an out-of-range embedding e
     const { poolerOutput } = model.forward(tensor([[1, 2, 10]]));
     await poolerOutput.data();
   }, /embedding: index 10 is out of range for dimension 0 of size 10/);
-  assert.throws(() => model.forward(tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9]])), /sequence length 9 exceeds maxPositionEmbeddings 8/);
+  assert.throws(
+    () => model.forward(tensor([[1, 2, 3, 4, 5, 6, 7, 8, 9]])),
+    /sequence length 9 exceeds maxPositionEmbeddings 8/,
+  );
   assert.throws(() => model.forward(tensor([[1.5, 2]])), /inputIds must be int32/);
 });
 
 Deno.test("BertConfig reads HF config.json keys with defaults and rejects bad sizes", () => {
-  const c = BertConfig.fromJSON({ hidden_size: 32, num_attention_heads: 4, hidden_act: "gelu_new", id2label: { 0: "a" } });
+  const c = BertConfig.fromJSON({
+    hidden_size: 32,
+    num_attention_heads: 4,
+    hidden_act: "gelu_new",
+    id2label: { 0: "a" },
+  });
   assert.equal(c.hiddenSize, 32);
   assert.equal(c.hiddenAct, "gelu_new");
   assert.equal(c.numLabels, 1);
@@ -163,7 +171,10 @@ Deno.test("a fresh BERT classifier starts as HF initialises it and trains one st
   assert.ok(emb.slice(0, 8).every((v) => v === 0), "padding row is zero");
   assert.deepEqual(await model.bert.encoder.layer[0].output.LayerNorm.weight!.toArray(), Array(8).fill(1));
   assert.ok((await model.bert.pooler.dense.bias!.data()).every((v) => v === 0));
-  const { loss } = model.forward(tensor([[2, 5, 7, 0]]), { attentionMask: tensor([[1, 1, 1, 0]]), labels: tensor([1]) });
+  const { loss } = model.forward(tensor([[2, 5, 7, 0]]), {
+    attentionMask: tensor([[1, 1, 1, 0]]),
+    labels: tensor([1]),
+  });
   loss!.backward();
   const g = await model.bert.embeddings.word_embeddings.weight.grad!.data();
   assert.ok(g.slice(0, 8).every((v) => v === 0), "no gradient reaches the padding row");

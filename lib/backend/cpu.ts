@@ -690,7 +690,15 @@ export class CpuBackend implements Backend {
     labelSmoothing: number,
     opName: string,
   ): [Storage, Storage] {
-    const p = { logits: this.#data(logits), rows, classes, target: this.#data(target), ignoreIndex, labelSmoothing, opName };
+    const p = {
+      logits: this.#data(logits),
+      rows,
+      classes,
+      target: this.#data(target),
+      ignoreIndex,
+      labelSmoothing,
+      opName,
+    };
     const loss = newArray(logits.dtype, rows);
     const rowWeight = newArray(logits.dtype, rows);
     crossEntropyRows({ ...p, weight: weight ? this.#data(weight) : null }, loss, rowWeight);
@@ -709,7 +717,15 @@ export class CpuBackend implements Backend {
     labelSmoothing: number,
     opName: string,
   ): Storage {
-    const p = { logits: this.#data(logits), rows, classes, target: this.#data(target), ignoreIndex, labelSmoothing, opName };
+    const p = {
+      logits: this.#data(logits),
+      rows,
+      classes,
+      target: this.#data(target),
+      ignoreIndex,
+      labelSmoothing,
+      opName,
+    };
     const out = newArray(logits.dtype, rows * classes);
     crossEntropyRowsBackward({ ...p, weight: weight ? this.#data(weight) : null }, this.#data(gradRows), out);
     return this.#wrap(out, logits.dtype);

@@ -385,7 +385,12 @@ export class BertTokenizer {
     const maxLength = this.#maxLengthOf(options);
     const encs = texts.map((t) => {
       const [a, b] = typeof t === "string" ? [t, undefined] : t;
-      return this.#assemble(this.tokenizeToIds(a), b === undefined ? undefined : this.tokenizeToIds(b), options, maxLength);
+      return this.#assemble(
+        this.tokenizeToIds(a),
+        b === undefined ? undefined : this.tokenizeToIds(b),
+        options,
+        maxLength,
+      );
     });
     const padding = options.padding ?? "longest";
     let L = 0;
@@ -400,7 +405,9 @@ export class BertTokenizer {
     const B = encs.length;
     const ids = new Int32Array(B * L), types = new Int32Array(B * L), mask = new Int32Array(B * L);
     if (this.padTokenId !== 0 && encs.some((e) => e.inputIds.length < L)) {
-      if (this.padTokenId < 0) throw new Error(`BertTokenizer: cannot pad, the vocabulary has no ${this.padToken} token`);
+      if (this.padTokenId < 0) {
+        throw new Error(`BertTokenizer: cannot pad, the vocabulary has no ${this.padToken} token`);
+      }
       ids.fill(this.padTokenId);
     }
     encs.forEach((e, r) => {

@@ -96,6 +96,10 @@ export function defaultCollate<T>(samples: readonly T[], options: { device?: Dev
   return collateLeaves("defaultCollate", samples, options.device) as Collated<T>;
 }
 
+function nextTask(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 function disposeAll(value: unknown): void {
   if (value instanceof Tensor) value.dispose();
   else if (Array.isArray(value)) value.forEach(disposeAll);
@@ -180,7 +184,9 @@ export class DataLoader<T, B = Collated<T>> implements AsyncIterable<B> {
       return out;
     };
     const start = (b: number): Promise<B> => {
-      const p = this.#load(batchIndices(b));
+      // batches after the first start on a later task, once the consumer has dispatched its step
+      // and awaits the device, so their host work fills that wait instead of delaying the step
+      const p = b === 0 ? this.#load(batchIndices(b)) : nextTask().then(() => this.#load(batchIndices(b)));
       p.catch(() => {}); // a failure surfaces when the batch is awaited, not as an unhandled rejection
       return p;
     };

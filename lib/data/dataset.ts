@@ -103,7 +103,7 @@ export class TensorDataset extends Dataset<Tensor[]> {
   }
 
   /** `[t0[indices], t1[indices], ...]`: one gather per tensor, or a slice when the run is contiguous. */
-  getBatch(indices: readonly number[]): Tensor[] {
+  override getBatch(indices: readonly number[]): Tensor[] {
     for (const i of indices) checkIndex("TensorDataset.getBatch", i, this.length);
     const start = indices[0];
     if (indices.every((v, k) => v === start + k)) {

@@ -44,7 +44,9 @@ export async function sentimentSentences(source: string | SentimentSentencesOpti
   else {
     const which = source.source ?? "imdb";
     if (!(which in FILES)) {
-      throw new RangeError(`sentimentSentences: source must be "imdb", "amazon" or "yelp", got ${JSON.stringify(which)}`);
+      throw new RangeError(
+        `sentimentSentences: source must be "imdb", "amazon" or "yelp", got ${JSON.stringify(which)}`,
+      );
     }
     path = join(source.root, FILES[which]);
   }
@@ -63,7 +65,9 @@ export async function sentimentSentences(source: string | SentimentSentencesOpti
     const label = tab < 0 ? "" : line.slice(tab + 1).trim();
     if (label !== "0" && label !== "1") {
       throw new Error(
-        `sentimentSentences: ${path} line ${i + 1}: expected "sentence<TAB>0|1", got ${JSON.stringify(line.slice(-40))}`,
+        `sentimentSentences: ${path} line ${i + 1}: expected "sentence<TAB>0|1", got ${
+          JSON.stringify(line.slice(-40))
+        }`,
       );
     }
     out.push({ text: line.slice(0, tab).trim(), label: Number(label) });

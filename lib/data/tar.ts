@@ -21,7 +21,7 @@ const BLOCK = 512;
 
 class ByteReader {
   #reader: ReadableStreamDefaultReader<Uint8Array>;
-  #buf = new Uint8Array(0);
+  #buf: Uint8Array = new Uint8Array(0);
   #pos = 0;
 
   constructor(stream: ReadableStream<Uint8Array>) {
@@ -175,7 +175,9 @@ export function safeRelativePath(name: string, source: string, what = "member"):
     if (p === "" || p === ".") continue;
     if (p === "..") {
       if (parts.length === 0) {
-        throw new Error(`${source}: ${what} ${JSON.stringify(name)} would escape the extraction root; refusing to extract`);
+        throw new Error(
+          `${source}: ${what} ${JSON.stringify(name)} would escape the extraction root; refusing to extract`,
+        );
       }
       parts.pop();
     } else {
@@ -199,8 +201,8 @@ async function* walkFiles(dir: string, rel = ""): AsyncGenerator<string> {
  * target leaves `root` are rejected with an Error naming the archive and member; so are corrupt
  * headers), members are first written into a temporary folder inside `root` and moved into
  * place only once the whole archive has been read, so a failure leaves nothing half-written.
- * Links are created after all files, so no member can be written through one. Returns the
- * relative paths extracted.
+ * Links whose target is a file inside the archive are materialized as copies of it, after all
+ * files, so no member can be written through a link. Returns the relative paths extracted.
  *
  * @example
  * ```ts ignore
@@ -212,7 +214,7 @@ export async function extractTarGz(archive: string, root: string, options: { gzi
   const source = absolute(archive);
   await Deno.mkdir(root, { recursive: true });
   const temp = await Deno.makeTempDir({ dir: root, prefix: ".denograd-extract-" });
-  const links: { rel: string; type: "symlink" | "hardlink"; target: string; linkName: string }[] = [];
+  const links: { rel: string; type: "symlink" | "hardlink"; target: string }[] = [];
   const extracted: string[] = [];
   try {
     const file = await Deno.open(archive, { read: true });
@@ -233,7 +235,7 @@ export async function extractTarGz(archive: string, root: string, options: { gzi
             throw new Error(`${source}: ${entry.type} ${rel} points to the absolute path ${entry.linkName}; refusing`);
           }
           const target = safeRelativePath(`${base}/${entry.linkName}`, source, `${entry.type} ${rel} ->`);
-          links.push({ rel, type: entry.type, target, linkName: entry.linkName });
+          links.push({ rel, type: entry.type, target });
         } else {
           throw new Error(`${source}: member ${rel} is a device, FIFO or other special file; refusing to extract`);
         }
@@ -241,20 +243,24 @@ export async function extractTarGz(archive: string, root: string, options: { gzi
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (msg.startsWith(source)) throw e;
-      throw new Error(`${source}: could not read the archive (${msg}); is it a complete ${options.gzip === false ? "tar" : "tar.gz"}?`, {
-        cause: e,
-      });
+      throw new Error(
+        `${source}: could not read the archive (${msg}); is it a complete ${
+          options.gzip === false ? "tar" : "tar.gz"
+        }?`,
+        {
+          cause: e,
+        },
+      );
     }
     for (const link of links) {
       await Deno.mkdir(dirname(`${temp}/${link.rel}`), { recursive: true });
-      if (link.type === "hardlink") {
-        if (!(await exists(`${temp}/${link.target}`))) {
-          throw new Error(`${source}: hardlink ${link.rel} points to ${link.target}, which is not in the archive`);
-        }
-        await Deno.copyFile(`${temp}/${link.target}`, `${temp}/${link.rel}`);
-      } else {
-        await Deno.symlink(link.linkName, `${temp}/${link.rel}`);
+      const target = `${temp}/${link.target}`;
+      if (!(await exists(target)) || !(await Deno.lstat(target)).isFile) {
+        throw new Error(
+          `${source}: ${link.type} ${link.rel} points to ${link.target}, which is not a file in the archive`,
+        );
       }
+      await Deno.copyFile(target, `${temp}/${link.rel}`);
       extracted.push(link.rel);
     }
     for await (const rel of walkFiles(temp)) {

@@ -32,9 +32,10 @@ function like(x: HostTensor, n: number): Float32Array | Uint8Array {
  * ```ts
  * import { data } from "denograd";
  * import assert from "node:assert/strict";
- * const y = data.transforms.toTensor({ layout: "HWC" })({ data: new Uint8Array([0, 255, 51, 102]), shape: [1, 2, 2] });
+ * const hwc = { data: new Uint8Array([0, 255, 51, 102]), shape: [1, 2, 2] }; // H=1, W=2, C=2
+ * const y = data.transforms.toTensor({ layout: "HWC" })(hwc);
  * assert.deepEqual(y.shape, [2, 1, 2]);
- * assert.deepEqual([...y.data], [0, 0.2, 1, 0.4]);
+ * assert.deepEqual([...y.data].map((v) => Math.round(v * 255)), [0, 51, 255, 102]);
  * ```
  */
 export function toTensor(options: { layout?: "CHW" | "HWC" } = {}): Transform {

@@ -134,7 +134,9 @@ export class BertConfig {
     if (!ACTIVATIONS.includes(this.hiddenAct)) {
       throw new RangeError(`BertConfig: hiddenAct must be one of ${ACTIVATIONS.join(", ")}, got "${this.hiddenAct}"`);
     }
-    if (!(this.layerNormEps > 0)) throw new RangeError(`BertConfig: layerNormEps must be > 0, got ${this.layerNormEps}`);
+    if (!(this.layerNormEps > 0)) {
+      throw new RangeError(`BertConfig: layerNormEps must be > 0, got ${this.layerNormEps}`);
+    }
     if (!(this.initializerRange >= 0)) {
       throw new RangeError(`BertConfig: initializerRange must be >= 0, got ${this.initializerRange}`);
     }
@@ -158,7 +160,9 @@ export class BertConfig {
       const v = obj[key];
       if (v === undefined || v === null) continue;
       const want = field === "hiddenAct" ? "string" : "number";
-      if (typeof v !== want) throw new TypeError(`BertConfig: ${source}: "${key}" must be a ${want}, got ${JSON.stringify(v)}`);
+      if ((want === "string" && typeof v !== "string") || (want === "number" && typeof v !== "number")) {
+        throw new TypeError(`BertConfig: ${source}: "${key}" must be a ${want}, got ${JSON.stringify(v)}`);
+      }
       options[field] = v;
     }
     if (options.numLabels === undefined && obj.id2label && typeof obj.id2label === "object") {
@@ -166,7 +170,9 @@ export class BertConfig {
     }
     const kind = obj.position_embedding_type;
     if (kind !== undefined && kind !== "absolute") {
-      throw new RangeError(`BertConfig: ${source}: position_embedding_type "${kind}" is not supported (only "absolute")`);
+      throw new RangeError(
+        `BertConfig: ${source}: position_embedding_type "${kind}" is not supported (only "absolute")`,
+      );
     }
     try {
       return new BertConfig(options as BertConfigOptions);

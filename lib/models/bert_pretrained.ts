@@ -82,10 +82,14 @@ export async function loadPretrained(
 ): Promise<BertModel | BertForSequenceClassification> {
   const kind = options.model ?? "base";
   if (kind !== "base" && kind !== "sequenceClassification") {
-    throw new TypeError(`loadPretrained: model must be "base" or "sequenceClassification", got ${JSON.stringify(kind)}`);
+    throw new TypeError(
+      `loadPretrained: model must be "base" or "sequenceClassification", got ${JSON.stringify(kind)}`,
+    );
   }
   const at = (name: string): string | URL =>
-    dir instanceof URL ? new URL(name, dir.href.endsWith("/") ? dir : `${dir.href}/`) : `${dir.replace(/\/+$/, "")}/${name}`;
+    dir instanceof URL
+      ? new URL(name, dir.href.endsWith("/") ? dir : `${dir.href}/`)
+      : `${dir.replace(/\/+$/, "")}/${name}`;
   const shown = (u: string | URL) => u instanceof URL ? decodeURIComponent(u.pathname) : u;
   const configUrl = at("config.json"), weightsUrl = at("model.safetensors");
   for (const [u, what] of [[configUrl, "the model configuration"], [weightsUrl, "the weights"]] as const) {
@@ -133,7 +137,9 @@ export async function loadPretrained(
   const wrong = params.filter((p) => state.has(p.name) && state.get(p.name)!.shape.join() !== p.value.shape.join());
   if (wrong.length) {
     dispose();
-    const detail = wrong.map((p) => `${p.name} is [${state.get(p.name)!.shape}] but the config needs [${p.value.shape}]`);
+    const detail = wrong.map((p) =>
+      `${p.name} is [${state.get(p.name)!.shape}] but the config needs [${p.value.shape}]`
+    );
     throw new Error(`loadPretrained: ${file} has tensors of the wrong shape: ${list(detail)}`);
   }
 

@@ -176,7 +176,9 @@ export class Module {
         const src = state[key];
         if (!src) continue;
         if (src.shape.join() !== target.shape.join()) {
-          throw new RangeError(`loadStateDict: "${key}" has shape [${src.shape}] but the module expects [${target.shape}]`);
+          throw new RangeError(
+            `loadStateDict: "${key}" has shape [${src.shape}] but the module expects [${target.shape}]`,
+          );
         }
         const value = src.device === target.device ? src : src.to(target.device);
         const cast = value.dtype === target.dtype ? value : value.cast(target.dtype);

@@ -409,7 +409,18 @@ export class WebGPUBackend implements Backend, GpuContext {
     labelSmoothing: number,
     opName: string,
   ): Storage {
-    return crossEntropyBackward(this, logits, rows, classes, target, weight, gradRows, ignoreIndex, labelSmoothing, opName);
+    return crossEntropyBackward(
+      this,
+      logits,
+      rows,
+      classes,
+      target,
+      weight,
+      gradRows,
+      ignoreIndex,
+      labelSmoothing,
+      opName,
+    );
   }
 
   /** {@link Backend.gather} */
