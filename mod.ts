@@ -70,3 +70,6 @@ export {
   type BertOutput,
 } from "./lib/models/bert.ts";
 export { loadPretrained, type LoadPretrainedOptions } from "./lib/models/bert_pretrained.ts";
+export * as plot from "./lib/plot/mod.ts";
+export { Progress, progress, type ProgressOptions } from "./lib/progress.ts";
+export type { FormatOptions } from "./lib/tensor/format.ts";

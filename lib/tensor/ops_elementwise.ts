@@ -13,7 +13,9 @@ import { backendFor, type Device } from "./device.ts";
 
 // ---- operands --------------------------------------------------------------------------
 
-const constants = new Map<string, Tensor>();
+/** Cached constants by device, dtype, then value (-0 apart: Map keys treat it as 0). */
+const constants = new Map<string, Map<number | "-0", Tensor>>();
+let constantCount = 0;
 
 /**
  * A 0-d constant. The first 4096 distinct ones are cached and never disposed, so recorded
@@ -21,11 +23,17 @@ const constants = new Map<string, Tensor>();
  * that changes every step must not pin a storage per step).
  */
 export function constant(value: number, dtype: DType, device: Device): Tensor {
-  const key = `${device}:${dtype}:${Object.is(value, -0) ? "-0" : String(value)}`;
-  let t = constants.get(key);
+  const group = device + dtype;
+  let byValue = constants.get(group);
+  if (!byValue) constants.set(group, byValue = new Map());
+  const key = Object.is(value, -0) ? "-0" : value;
+  let t = byValue.get(key);
   if (!t || t.isDisposed) {
     t = withGradMode(false, () => Tensor.fromStorage(uploadScalar(value, dtype, device), [], dtype, device));
-    if (constants.size < 4096) constants.set(key, keep(t));
+    if (constantCount < 4096) {
+      if (!byValue.has(key)) constantCount++;
+      byValue.set(key, keep(t));
+    }
   }
   return t;
 }

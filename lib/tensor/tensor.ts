@@ -14,6 +14,7 @@ import * as M from "./ops_movement.ts";
 import * as L from "./ops_linalg.ts";
 import * as I from "./ops_index.ts";
 import { backward as runBackward, type BackwardOptions } from "../autograd/backward.ts";
+import { type FormatOptions, formatTensor, tensorMimeBundle } from "./format.ts";
 
 /** Shared ownership of one storage by a tensor and its views. */
 class StorageRef {
@@ -285,6 +286,25 @@ export class Tensor {
 
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
+  }
+
+  /**
+   * The values as PyTorch prints them, e.g. `tensor([[0.1234, 1.0000],\n        [2.5000, 3.0000]],
+   * requiresGrad=true)`: 4 decimals, scientific when needed, `...` beyond 1000 elements (see
+   * `lib/tensor/format.ts`). Async because the values may live on the GPU.
+   */
+  format(options: FormatOptions = {}): Promise<string> {
+    return formatTensor(this, options);
+  }
+
+  /** Writes `await this.format(options)` to the console (stdout). */
+  async print(options: FormatOptions = {}): Promise<void> {
+    console.log(await this.format(options));
+  }
+
+  /** Deno's Jupyter kernel awaits this: the PyTorch-style text plus an HTML table for ≤ 2-D. */
+  [Symbol.for("Jupyter.display")](): Promise<Record<string, string>> {
+    return tensorMimeBundle(this).catch((err) => ({ "text/plain": `${this.toString()} (${err.message})` }));
   }
 
   // ---- elementwise -------------------------------------------------------------------

@@ -9,7 +9,12 @@ export function assertNone(ctx: GpuContext, flags: Storage, describe: (index: nu
   const s = ctx.live(flags, "assertNone");
   if (s.dtype !== "bool") throw new TypeError(`webgpu assertNone: flags must be bool, got ${s.dtype}`);
   if (s.size === 0) return;
-  const kernel = ctx.kernel(fillTemplate(assertSrc, {}), "assert_none", ["storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    "assert",
+    "assert_none",
+    ["storage", "read-only-storage"],
+    () => fillTemplate(assertSrc, {}),
+  );
   const u = new UniformBlock().u32(0, s.size).u32(1, ctx.registerFault("assertNone", 0, s.size, describe));
   ctx.run(kernel, u, [ctx.faultBinding(), ctx.bind(s)], Math.ceil(s.size / 64));
 }

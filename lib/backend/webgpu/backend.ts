@@ -17,6 +17,7 @@ import type {
   View,
   WindowParams,
 } from "../backend.ts";
+import type { BindGroupStats } from "./bind_groups.ts";
 import { acquireDevice, type DeviceLimits } from "./device.ts";
 import * as elementwise from "./elementwise.ts";
 import { fused } from "./fused.ts";
@@ -26,7 +27,7 @@ import { assertNone } from "./assert.ts";
 import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock, wgslType } from "./kernels.ts";
 import { matmul } from "./matmul.ts";
 import { copyInto, fill, random } from "./misc.ts";
-import { BufferPool } from "./pool.ts";
+import { BufferPool, pooledBuffer } from "./pool.ts";
 import { type Binding, Recorder } from "./recorder.ts";
 import { argReduce, reduce } from "./reduce.ts";
 import { ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
@@ -82,7 +83,8 @@ export class WebGPUBackend implements Backend, GpuContext {
       limits.maxBufferSize,
     );
     this.#faultBuffer = device.createBuffer({ size: FAULT_BYTES, usage: storageUsage });
-    this.#faultPooled = { buffer: this.#faultBuffer, capacity: FAULT_BYTES, lastUsed: 0 };
+    this.#faultPooled = pooledBuffer(this.#faultBuffer, FAULT_BYTES);
+    this.#storagePool.onDestroy = (b) => this.#recorder.dropBuffer(b);
     device.addEventListener("uncapturederror", (e) => {
       e.preventDefault();
       this.#pendingError ??= new Error(`webgpu: ${(e as GPUUncapturedErrorEvent).error.message}`);
@@ -94,6 +96,11 @@ export class WebGPUBackend implements Backend, GpuContext {
   /** @internal */
   kernel(source: string, entry: string, kinds: readonly BindingKind[]): Kernel {
     return this.#kernels.get(source, entry, kinds);
+  }
+
+  /** @internal */
+  kernelFor(key: string, entry: string, kinds: readonly BindingKind[], source: () => string): Kernel {
+    return this.#kernels.keyed(key, entry, kinds, source);
   }
 
   #checkSize(size: number, op: string): number {
@@ -165,7 +172,7 @@ export class WebGPUBackend implements Backend, GpuContext {
     bindings: readonly Binding[],
     grid: readonly [number, number, number],
   ): void {
-    this.#recorder.dispatch(kernel.pipeline, kernel.layout, uniform.buffer, bindings, grid);
+    this.#recorder.dispatch(kernel, uniform.words, bindings, grid);
   }
 
   // ---- storage ------------------------------------------------------------------
@@ -327,6 +334,11 @@ export class WebGPUBackend implements Backend, GpuContext {
   /** Submits so far (batches), for tests and tuning. */
   get submits(): number {
     return this.#recorder.submits;
+  }
+
+  /** Bind group cache counters (hits, misses, evictions, size), for tests and tuning. */
+  get bindGroupStats(): BindGroupStats {
+    return this.#recorder.bindGroups.stats;
   }
 
   /** Pipelines compiled so far. */

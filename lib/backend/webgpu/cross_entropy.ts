@@ -71,7 +71,7 @@ export function crossEntropy(
   const p = prepare(ctx, logits, rows, classes, target, weight, ignoreIndex, labelSmoothing, opName);
   const loss = ctx.alloc(rows, "float32", opName);
   const rowWeight = ctx.alloc(rows, "float32", opName);
-  const kernel = ctx.kernel(fillTemplate(crossEntropySrc, {}), "ce_forward", KINDS);
+  const kernel = ctx.kernelFor("ce", "ce_forward", KINDS, () => fillTemplate(crossEntropySrc, {}));
   const b = [ctx.bind(loss), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
   ctx.run(kernel, p.uniform, [...b, ctx.bind(rowWeight)], rows);
   return [loss, rowWeight];
@@ -96,7 +96,7 @@ export function crossEntropyBackward(
     throw new RangeError(`webgpu ${opName}: gradient of ${g.size} ${g.dtype} elements; expected ${rows} float32`);
   }
   const out = ctx.alloc(rows * classes, "float32", opName);
-  const kernel = ctx.kernel(fillTemplate(crossEntropySrc, {}), "ce_backward", KINDS);
+  const kernel = ctx.kernelFor("ce", "ce_backward", KINDS, () => fillTemplate(crossEntropySrc, {}));
   const b = [ctx.bind(out), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
   ctx.run(kernel, p.uniform, [...b, ctx.bind(g)], rows);
   return out;

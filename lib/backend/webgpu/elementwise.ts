@@ -150,11 +150,11 @@ interface Operand {
   v: View;
 }
 
-function checkShapes(op: string, views: readonly View[]): void {
-  const shape = views[0].shape;
-  for (const v of views) {
+function checkShapes(op: string, ins: readonly Operand[]): void {
+  const shape = ins[0].v.shape;
+  for (const { v } of ins) {
     if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
-      throw new RangeError(`webgpu ${op}: view shapes [${views.map((w) => `[${w.shape}]`).join(", ")}] differ`);
+      throw new RangeError(`webgpu ${op}: view shapes [${ins.map((w) => `[${w.v.shape}]`).join(", ")}] differ`);
     }
     if (v.strides.length !== v.shape.length) {
       throw new RangeError(`webgpu ${op}: view has ${v.shape.length} dims but ${v.strides.length} strides`);
@@ -162,49 +162,64 @@ function checkShapes(op: string, views: readonly View[]): void {
   }
 }
 
-/** Runs the elementwise template over up to three operands with `expr`. */
+const EW_KINDS = ["storage", "read-only-storage", "read-only-storage", "read-only-storage"] as const;
+
+/**
+ * Runs the elementwise template over up to three operands with `expr`; `key` (with
+ * the operand count) must determine the source (op and dtypes), so `expr` and the
+ * WGSL are built only on the key's first use.
+ */
 function runElementwise(
   ctx: GpuContext,
   op: string,
-  expr: string,
+  key: string,
+  expr: () => string,
   outDtype: DType,
   ins: readonly Operand[],
   fp: readonly number[] = [],
   ip: readonly number[] = [],
 ): WebGPUStorage {
-  checkShapes(op, ins.map((o) => o.v));
+  checkShapes(op, ins);
   const shape = ins[0].v.shape;
   const n = numel(shape);
   const out = ctx.alloc(n, outDtype, op);
   if (n === 0) return out;
-  const all = [ins[0], ins[1] ?? ins[0], ins[2] ?? ins[0]];
-  const types = all.map((o) => wgslType(o.s.dtype, op));
-  const { shape: cs, strides } = collapseDims(
-    shape,
-    all.map((o, k) => (k < ins.length ? o.v.strides : o.v.strides.map(() => 0))),
-  );
-  const src = fillTemplate(TEMPLATES.elementwise, {
-    OUT: wgslType(outDtype, op),
-    A: types[0],
-    B: types[1],
-    C: types[2],
-    EXPR: expr,
-  });
-  const kernel = ctx.kernel(src, "main", ["storage", "read-only-storage", "read-only-storage", "read-only-storage"]);
+  const a = ins[0], b = ins[1] ?? a, c = ins[2] ?? a;
+  const strides = [
+    a.v.strides,
+    ins.length > 1 ? b.v.strides : zeros(shape.length),
+    ins.length > 2 ? c.v.strides : zeros(shape.length),
+  ];
+  const cd = collapseDims(shape, strides);
+  const kernel = ctx.kernelFor(key, "main", EW_KINDS, () =>
+    fillTemplate(TEMPLATES.elementwise, {
+      OUT: wgslType(outDtype, op),
+      A: wgslType(a.s.dtype, op),
+      B: wgslType(b.s.dtype, op),
+      C: wgslType(c.s.dtype, op),
+      EXPR: expr(),
+    }));
   const u = new UniformBlock()
     .u32(0, n)
-    .u32(1, cs.length)
-    .u32(4, all[0].v.offset)
-    .u32(5, ins.length > 1 ? all[1].v.offset : 0)
-    .u32(6, ins.length > 2 ? all[2].v.offset : 0)
-    .dims(16, cs)
-    .strides(24, strides[0])
-    .strides(32, strides[1])
-    .strides(40, strides[2]);
-  fp.forEach((v, i) => u.f32(8 + i, v));
-  ip.forEach((v, i) => u.i32(12 + i, v));
-  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(all[0].s), ctx.bind(all[1].s), ctx.bind(all[2].s)], Math.ceil(n / 64));
+    .u32(1, cd.shape.length)
+    .u32(4, a.v.offset)
+    .u32(5, ins.length > 1 ? b.v.offset : 0)
+    .u32(6, ins.length > 2 ? c.v.offset : 0)
+    .dims(16, cd.shape)
+    .strides(24, cd.strides[0])
+    .strides(32, cd.strides[1])
+    .strides(40, cd.strides[2]);
+  for (let i = 0; i < fp.length; i++) u.f32(8 + i, fp[i]);
+  for (let i = 0; i < ip.length; i++) u.i32(12 + i, ip[i]);
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(a.s), ctx.bind(b.s), ctx.bind(c.s)], Math.ceil(n / 64));
   return out;
+}
+
+const ZEROS: number[][] = [];
+
+/** A shared all-zero stride list of length `r` (never mutated). */
+function zeros(r: number): number[] {
+  return ZEROS[r] ??= new Array(r).fill(0);
 }
 
 function clampInt(v: number): number {
@@ -234,7 +249,8 @@ export function unary(
     fp = [lo, hi];
     ip = [clampInt(Math.ceil(lo)), clampInt(Math.trunc(lo)), clampInt(Math.floor(hi)), clampInt(Math.trunc(hi))];
   }
-  return runElementwise(ctx, op, unaryExpr(op, at, ot), outDtype, [{ s, v: av }], fp, ip);
+  const key = `u:${op}:${at}:${ot}`;
+  return runElementwise(ctx, op, key, () => unaryExpr(op, at, ot), outDtype, [{ s, v: av }], fp, ip);
 }
 
 /** {@link Backend.binary}. */
@@ -244,7 +260,8 @@ export function binary(ctx: GpuContext, op: BinaryOp, a: Storage, av: View, b: S
   if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu ${op}: dtypes ${sa.dtype} and ${sb.dtype} differ`);
   const t = wgslType(sa.dtype, op);
   const outDtype: DType = binaryOutputsBool(op) ? "bool" : sa.dtype;
-  return runElementwise(ctx, op, binaryExpr(op, t), outDtype, [{ s: sa, v: av }, { s: sb, v: bv }]);
+  const key = `b:${op}:${t}`;
+  return runElementwise(ctx, op, key, () => binaryExpr(op, t), outDtype, [{ s: sa, v: av }, { s: sb, v: bv }]);
 }
 
 /** {@link Backend.where}. */
@@ -262,7 +279,8 @@ export function where(
   const sb = ctx.live(b, "where");
   if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu where: dtypes ${sa.dtype} and ${sb.dtype} differ`);
   const ct = wgslType(sc.dtype, "where");
-  return runElementwise(ctx, "where", `select(z, y, x != ${ct}(0))`, sa.dtype, [
+  const at = wgslType(sa.dtype, "where");
+  return runElementwise(ctx, "where", `w:${ct}:${at}`, () => `select(z, y, x != ${ct}(0))`, sa.dtype, [
     { s: sc, v: cv },
     { s: sa, v: av },
     { s: sb, v: bv },

@@ -40,8 +40,12 @@ export function gather(
   const out = ctx.alloc(n, sa.dtype, opName);
   if (n === 0) return out;
   const size = av.shape[dim];
-  const src = fillTemplate(TEMPLATES.index, { T: t, OUT_ELEM: t, GATHER_STORE: "out[i] = src[ai];", ADD: "" });
-  const kernel = ctx.kernel(src, "gather", ["storage", "storage", "read-only-storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    `gather:${t}`,
+    "gather",
+    ["storage", "storage", "read-only-storage", "read-only-storage"],
+    () => fillTemplate(TEMPLATES.index, { T: t, OUT_ELEM: t, GATHER_STORE: "out[i] = src[ai];", ADD: "" }),
+  );
   const u = new UniformBlock()
     .u32(0, n).u32(1, iv.shape.length).u32(2, dim).u32(3, size)
     .u32(4, av.offset).u32(5, iv.offset).u32(7, ctx.registerFault(opName, dim, size))
@@ -82,13 +86,18 @@ export function scatterAdd(
   if (n === 0) return out;
   const t = wgslType(sb.dtype, opName);
   const size = shape[dim];
-  const tpl = fillTemplate(TEMPLATES.index, {
-    T: t,
-    OUT_ELEM: t === "f32" ? "atomic<u32>" : "atomic<i32>",
-    GATHER_STORE: "",
-    ADD: t === "f32" ? CAS_ADD : "atomicAdd(&out[j], v);",
-  });
-  const kernel = ctx.kernel(tpl, "scatter", ["storage", "storage", "read-only-storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    `scatter:${t}`,
+    "scatter",
+    ["storage", "storage", "read-only-storage", "read-only-storage"],
+    () =>
+      fillTemplate(TEMPLATES.index, {
+        T: t,
+        OUT_ELEM: t === "f32" ? "atomic<u32>" : "atomic<i32>",
+        GATHER_STORE: "",
+        ADD: t === "f32" ? CAS_ADD : "atomicAdd(&out[j], v);",
+      }),
+  );
   const u = new UniformBlock()
     .u32(0, n).u32(1, iv.shape.length).u32(2, dim).u32(3, size)
     .u32(5, iv.offset).u32(6, sv.offset).u32(7, ctx.registerFault(opName, dim, size))

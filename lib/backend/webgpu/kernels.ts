@@ -2,7 +2,8 @@
  * WGSL sources, template filling and the pipeline cache. Templates (in
  * `kernels/*.wgsl`) only receive element types and expressions; every shape,
  * stride, offset and size travels in a uniform block. Pipelines are cached by
- * final source text plus entry point.
+ * final source text plus entry point; callers name each source by a short key
+ * ({@link KernelCache.keyed}) so it is generated once, not per dispatch.
  * @module
  */
 import commonSrc from "../../../kernels/common.wgsl" with { type: "text" };
@@ -68,13 +69,19 @@ export type BindingKind = "storage" | "read-only-storage";
 export interface Kernel {
   pipeline: GPUComputePipeline;
   layout: GPUBindGroupLayout;
+  /** Small integer naming `layout` (part of bind group cache keys). */
+  layoutId: number;
 }
 
 /** Compiles and caches pipelines with explicit layouts. */
 export class KernelCache {
   readonly #device: GPUDevice;
-  readonly #pipelines = new Map<string, Kernel>();
-  readonly #layouts = new Map<string, GPUBindGroupLayout>();
+  /** Pipelines by source, then entry point. */
+  readonly #pipelines = new Map<string, Map<string, Kernel>>();
+  /** Pipelines by entry point, then caller key. */
+  readonly #byKey = new Map<string, Map<string, Kernel>>();
+  #count = 0;
+  readonly #layouts = new Map<string, { layout: GPUBindGroupLayout; id: number }>();
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -82,40 +89,59 @@ export class KernelCache {
 
   /** Number of distinct pipelines compiled. */
   get size(): number {
-    return this.#pipelines.size;
+    return this.#count;
   }
 
-  #layout(kinds: readonly BindingKind[]): GPUBindGroupLayout {
+  #layout(kinds: readonly BindingKind[]): { layout: GPUBindGroupLayout; id: number } {
     const key = kinds.join(",");
     let layout = this.#layouts.get(key);
     if (!layout) {
       const entries: GPUBindGroupLayoutEntry[] = [{
         binding: 0,
         visibility: GPUShaderStage.COMPUTE,
-        buffer: { type: "uniform" },
+        buffer: { type: "uniform", hasDynamicOffset: true },
       }];
       kinds.forEach((type, i) =>
         entries.push({ binding: i + 1, visibility: GPUShaderStage.COMPUTE, buffer: { type } })
       );
-      layout = this.#device.createBindGroupLayout({ entries });
+      layout = { layout: this.#device.createBindGroupLayout({ entries }), id: this.#layouts.size + 1 };
       this.#layouts.set(key, layout);
     }
     return layout;
   }
 
-  /** The pipeline for `source`'s `entry`, compiled on first use. */
+  /** The pipeline for `source`'s `entry`, compiled on first use (identical source → one pipeline). */
   get(source: string, entry: string, kinds: readonly BindingKind[]): Kernel {
-    const key = `${entry}\u0000${source}`;
-    let k = this.#pipelines.get(key);
+    let byEntry = this.#pipelines.get(source);
+    if (!byEntry) this.#pipelines.set(source, byEntry = new Map());
+    let k = byEntry.get(entry);
     if (!k) {
-      const layout = this.#layout(kinds);
+      const { layout, id } = this.#layout(kinds);
       const module = this.#device.createShaderModule({ code: source });
       const pipeline = this.#device.createComputePipeline({
         layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: entry },
       });
-      k = { pipeline, layout };
-      this.#pipelines.set(key, k);
+      k = { pipeline, layout, layoutId: id };
+      byEntry.set(entry, k);
+      this.#count++;
+    }
+    return k;
+  }
+
+  /**
+   * The pipeline named by the short `key` (which, with `entry`, must determine the
+   * source: e.g. family, op, dtypes and variant). `source` runs only on the key's
+   * first use; its result goes through {@link get}, so two keys with the same
+   * source share one pipeline.
+   */
+  keyed(key: string, entry: string, kinds: readonly BindingKind[], source: () => string): Kernel {
+    let byEntry = this.#byKey.get(entry);
+    if (!byEntry) this.#byKey.set(entry, byEntry = new Map());
+    let k = byEntry.get(key);
+    if (!k) {
+      k = this.get(source(), entry, kinds);
+      byEntry.set(key, k);
     }
     return k;
   }
@@ -127,39 +153,42 @@ export class KernelCache {
  * blocks at 16-byte-aligned word offsets.
  */
 export class UniformBlock {
-  readonly buffer = new ArrayBuffer(256);
-  readonly #u32 = new Uint32Array(this.buffer);
-  readonly #i32 = new Int32Array(this.buffer);
-  readonly #f32 = new Float32Array(this.buffer);
+  /** The block's 64 32-bit words (256 bytes, one uniform slot; what the recorder copies). */
+  readonly words = new Uint32Array(64);
 
   /** Sets word `i` to an unsigned value (wrapped to u32). */
   u32(i: number, v: number): this {
-    this.#u32[i] = v >>> 0;
+    this.words[i] = v >>> 0;
     return this;
   }
-  /** Sets word `i` to a signed value. */
+  /** Sets word `i` to a signed value (stored as its two's-complement bits). */
   i32(i: number, v: number): this {
-    this.#i32[i] = v | 0;
+    this.words[i] = v | 0;
     return this;
   }
   /** Sets word `i` to a float32. */
   f32(i: number, v: number): this {
-    this.#f32[i] = v;
+    F32[0] = v;
+    this.words[i] = F32_BITS[0];
     return this;
   }
   /** Writes up to MAX_RANK dims (unsigned) starting at word `i` (8 words). */
   dims(i: number, values: readonly number[]): this {
     if (values.length > MAX_RANK) throw new RangeError(`webgpu: rank ${values.length} exceeds ${MAX_RANK}`);
-    for (let d = 0; d < MAX_RANK; d++) this.#u32[i + d] = d < values.length ? values[d] : 1;
+    for (let d = 0; d < MAX_RANK; d++) this.words[i + d] = d < values.length ? values[d] : 1;
     return this;
   }
   /** Writes up to MAX_RANK strides (signed) starting at word `i` (8 words). */
   strides(i: number, values: readonly number[]): this {
     if (values.length > MAX_RANK) throw new RangeError(`webgpu: rank ${values.length} exceeds ${MAX_RANK}`);
-    for (let d = 0; d < MAX_RANK; d++) this.#i32[i + d] = d < values.length ? values[d] : 0;
+    for (let d = 0; d < MAX_RANK; d++) this.words[i + d] = d < values.length ? values[d] | 0 : 0;
     return this;
   }
 }
+
+/** Scratch for float32 → bits conversion. */
+const F32 = new Float32Array(1);
+const F32_BITS = new Uint32Array(F32.buffer);
 
 /**
  * A workgroup grid of `count` workgroups within `maxPerDim` per dimension:

@@ -8,8 +8,13 @@ import type { GpuContext, WebGPUStorage } from "./storage.ts";
 function copyKernel(ctx: GpuContext, dst: DType, src: DType, op: string) {
   const t = wgslType(dst, op);
   const s = wgslType(src, op);
-  const tpl = fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castExpr("s", s, t) });
-  return { tpl, kernel: ctx.kernel(tpl, "strided", ["storage", "read-only-storage"]) };
+  const kernel = ctx.kernelFor(
+    `copy:${t}:${s}`,
+    "strided",
+    ["storage", "read-only-storage"],
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castExpr("s", s, t) }),
+  );
+  return { kernel };
 }
 
 /** Records `dst[dv] = src[sv]` (views of one shape; buffers must differ). */
@@ -63,8 +68,12 @@ export function fill(ctx: GpuContext, size: number, value: number, dtype: DType,
   const t = wgslType(dtype, op);
   const out = ctx.alloc(size, dtype, op);
   if (size === 0) return out;
-  const tpl = fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: "s" });
-  const kernel = ctx.kernel(tpl, "fill", ["storage"]);
+  const kernel = ctx.kernelFor(
+    `copy:${t}:${t}`,
+    "fill",
+    ["storage"],
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castExpr("s", t, t) }),
+  );
   const u = new UniformBlock().u32(0, size).u32(4, fillBits(value, dtype));
   ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));
   return out;

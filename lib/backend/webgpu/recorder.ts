@@ -4,30 +4,36 @@
  * reaches {@link MAX_BATCH} dispatches. Per-dispatch uniforms are packed into one
  * uniform buffer, in 256-byte slots, uploaded with `queue.writeBuffer` just before
  * the submit (queue order puts that write before the batch and after the previous
- * one, so a single uniform buffer serves every batch).
+ * one, so a single uniform buffer serves every batch). The uniform is bound with a
+ * dynamic offset (the slot), so bind groups are independent of the slot and come
+ * from a {@link BindGroupCache}.
  * @module
  */
+import { BindGroupCache, type Binding } from "./bind_groups.ts";
+import type { Kernel } from "./kernels.ts";
 import type { PooledBuffer } from "./pool.ts";
+
+export type { Binding };
 
 /** Dispatches per batch before an automatic submit. */
 export const MAX_BATCH = 256;
 /** Bytes of one uniform slot (WebGPU's portable minUniformBufferOffsetAlignment). */
 export const UNIFORM_SLOT = 256;
-
-/** A storage binding: a pooled buffer and the byte range the kernel sees. */
-export interface Binding {
-  buf: PooledBuffer;
-  /** Bytes bound from offset 0 (a non-zero multiple of 4). */
-  size: number;
-}
+/** 32-bit words of one uniform slot. */
+export const UNIFORM_WORDS = UNIFORM_SLOT / 4;
 
 /** Records compute dispatches and copies into batches. */
 export class Recorder {
   readonly #device: GPUDevice;
   readonly #uniformBuffer: GPUBuffer;
-  readonly #uniformData = new Uint8Array(MAX_BATCH * UNIFORM_SLOT);
+  readonly #uniformData = new Uint32Array(MAX_BATCH * UNIFORM_WORDS);
+  readonly #offsets = new Uint32Array(1);
+  /** Bind groups by layout and storage bindings. */
+  readonly bindGroups: BindGroupCache;
   #encoder: GPUCommandEncoder | null = null;
   #pass: GPUComputePassEncoder | null = null;
+  /** The pipeline last set on `#pass`. */
+  #pipeline: GPUComputePipeline | null = null;
   #count = 0;
   /** Id of the pending (not yet submitted) batch; ids increase by one per submit. */
   batchId = 1;
@@ -42,6 +48,12 @@ export class Recorder {
       size: MAX_BATCH * UNIFORM_SLOT,
       usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
     });
+    this.bindGroups = new BindGroupCache(device, { buffer: this.#uniformBuffer, offset: 0, size: UNIFORM_SLOT });
+  }
+
+  /** Forgets the bind groups of a buffer about to be destroyed. */
+  dropBuffer(buf: PooledBuffer): void {
+    this.bindGroups.dropBuffer(buf);
   }
 
   /** Bytes of device memory the recorder itself holds. */
@@ -60,37 +72,37 @@ export class Recorder {
   }
 
   /**
-   * Appends one dispatch. `uniform` (at most 256 bytes) lands in this dispatch's
-   * slot at binding 0; `bindings` follow at 1, 2, ….
+   * Appends one dispatch. `uniform` (the {@link UNIFORM_WORDS} words of a slot) lands
+   * in this dispatch's slot at binding 0; `bindings` follow at 1, 2, ….
    */
   dispatch(
-    pipeline: GPUComputePipeline,
-    layout: GPUBindGroupLayout,
-    uniform: ArrayBuffer,
+    kernel: Kernel,
+    uniform: Uint32Array,
     bindings: readonly Binding[],
     grid: readonly [number, number, number],
   ): void {
-    if (uniform.byteLength > UNIFORM_SLOT) {
+    if (uniform.length > UNIFORM_WORDS) {
       throw new Error(`webgpu: uniform block of ${uniform.byteLength} bytes exceeds one slot`);
     }
     if (this.#count >= MAX_BATCH) this.submit();
     const encoder = this.#ensureEncoder();
-    if (!this.#pass) this.#pass = encoder.beginComputePass();
-    const slot = this.#count++;
-    this.#uniformData.set(new Uint8Array(uniform), slot * UNIFORM_SLOT);
-    const entries: GPUBindGroupEntry[] = [{
-      binding: 0,
-      resource: { buffer: this.#uniformBuffer, offset: slot * UNIFORM_SLOT, size: UNIFORM_SLOT },
-    }];
-    for (let i = 0; i < bindings.length; i++) {
-      const b = bindings[i];
-      b.buf.lastUsed = this.batchId;
-      entries.push({ binding: i + 1, resource: { buffer: b.buf.buffer, offset: 0, size: b.size } });
+    if (!this.#pass) {
+      this.#pass = encoder.beginComputePass();
+      this.#pipeline = null;
     }
-    const group = this.#device.createBindGroup({ layout, entries });
-    this.#pass.setPipeline(pipeline);
-    this.#pass.setBindGroup(0, group);
-    this.#pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    const slot = this.#count++;
+    this.#uniformData.set(uniform, slot * UNIFORM_WORDS);
+    const batchId = this.batchId;
+    for (let i = 0; i < bindings.length; i++) bindings[i].buf.lastUsed = batchId;
+    const group = this.bindGroups.get(kernel.layout, kernel.layoutId, bindings);
+    this.#offsets[0] = slot * UNIFORM_SLOT;
+    const pass = this.#pass;
+    if (kernel.pipeline !== this.#pipeline) {
+      pass.setPipeline(kernel.pipeline);
+      this.#pipeline = kernel.pipeline;
+    }
+    pass.setBindGroup(0, group, this.#offsets, 0, 1);
+    pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
   }
 
   /** The pending encoder with its compute pass closed, for copy commands. */
@@ -114,7 +126,7 @@ export class Recorder {
         0,
         this.#uniformData,
         0,
-        this.#count * UNIFORM_SLOT,
+        this.#count * UNIFORM_WORDS,
       );
     }
     this.#device.queue.submit([encoder.finish()]);

@@ -4,6 +4,8 @@ import { numel } from "../_view.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
 
+const KINDS = ["storage", "read-only-storage"] as const;
+
 /** Reduced extents at or above this use the workgroup-parallel tree kernel. */
 export const TREE_THRESHOLD = 256;
 
@@ -68,19 +70,24 @@ export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes
   const { kept, red } = split(av, axes);
   const nred = numel(axes.map((d) => av.shape[d]));
   const acc = outT;
-  const src = fillTemplate(TEMPLATES.reduce, {
-    OUT: outT,
-    IN: inT,
-    ACC: acc,
-    INIT: identity(op, acc),
-    LOAD: `${acc}(v)`,
-    COMBINE: combine(op, acc),
-    BETTER: "false",
-    NOT_NAN: "true",
-    V_NOT_NAN: "true",
-  });
   const tree = nred >= TREE_THRESHOLD;
-  const kernel = ctx.kernel(src, tree ? "tree" : "small", ["storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    `reduce:${op}:${inT}:${outT}`,
+    tree ? "tree" : "small",
+    KINDS,
+    () =>
+      fillTemplate(TEMPLATES.reduce, {
+        OUT: outT,
+        IN: inT,
+        ACC: acc,
+        INIT: identity(op, acc),
+        LOAD: `${acc}(v)`,
+        COMBINE: combine(op, acc),
+        BETTER: "false",
+        NOT_NAN: "true",
+        V_NOT_NAN: "true",
+      }),
+  );
   const u = uniformFor(nout, nred, kept, red, av.offset);
   ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], tree ? nout : Math.ceil(nout / 64));
   return out;
@@ -104,18 +111,18 @@ export function argReduce(
   if (nout === 0 || len === 0) return out;
   const { kept } = split(av, [axis]);
   const red = { shape: [len], strides: [[av.strides[axis]]] };
-  const src = fillTemplate(TEMPLATES.reduce, {
-    OUT: "i32",
-    IN: t,
-    ACC: t,
-    INIT: `${t}(0)`,
-    LOAD: "v",
-    COMBINE: "v",
-    BETTER: op === "argmax" ? "v > best" : "v < best",
-    NOT_NAN: t === "f32" ? "!f32_is_nan(best)" : "true",
-    V_NOT_NAN: t === "f32" ? "!f32_is_nan(v)" : "true",
-  });
-  const kernel = ctx.kernel(src, "arg", ["storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(`reduce:${op}:${t}`, "arg", KINDS, () =>
+    fillTemplate(TEMPLATES.reduce, {
+      OUT: "i32",
+      IN: t,
+      ACC: t,
+      INIT: `${t}(0)`,
+      LOAD: "v",
+      COMBINE: "v",
+      BETTER: op === "argmax" ? "v > best" : "v < best",
+      NOT_NAN: t === "f32" ? "!f32_is_nan(best)" : "true",
+      V_NOT_NAN: t === "f32" ? "!f32_is_nan(v)" : "true",
+    }));
   ctx.run(kernel, uniformFor(nout, len, kept, red, av.offset), [ctx.bind(out), ctx.bind(s)], Math.ceil(nout / 64));
   return out;
 }

@@ -37,6 +37,8 @@ export interface GpuContext {
   readonly limits: DeviceLimits;
   /** A pipeline for a filled template. */
   kernel(source: string, entry: string, kinds: readonly BindingKind[]): Kernel;
+  /** A pipeline by a short key that (with `entry`) determines the source; `source` runs on first use only. */
+  kernelFor(key: string, entry: string, kinds: readonly BindingKind[], source: () => string): Kernel;
   /** A fresh output storage (counted as live), checked against the binding limit. */
   alloc(size: number, dtype: DType, op: string): WebGPUStorage;
   /** Releases a storage (returns its buffer to the pool). */

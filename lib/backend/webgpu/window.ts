@@ -28,8 +28,12 @@ export function im2col(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, p
   const out = ctx.alloc(n, s.dtype, "im2col");
   if (n === 0) return out;
   const pad = t === "f32" ? "u.padf" : t === "i32" ? "u.padi" : "u32(u.padi)";
-  const src = fillTemplate(TEMPLATES.window, { T: t, ACC: t, PAD: pad, STORE: "acc" });
-  const kernel = ctx.kernel(src, "im2col", ["storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    `im2col:${t}`,
+    "im2col",
+    ["storage", "read-only-storage"],
+    () => fillTemplate(TEMPLATES.window, { T: t, ACC: t, PAD: pad, STORE: "acc" }),
+  );
   const u = new UniformBlock().u32(0, n).f32(20, padValue)
     .i32(21, s.dtype === "bool" ? (padValue !== 0 ? 1 : 0) : new Int32Array([padValue])[0]);
   geometry(u, xv.shape, p, Ho, Wo, xv);
@@ -58,8 +62,12 @@ export function col2im(
   const out = ctx.alloc(n, s.dtype, "col2im");
   if (n === 0) return out;
   const store = t === "u32" ? "to_bool(acc != 0u)" : "acc";
-  const src = fillTemplate(TEMPLATES.window, { T: t, ACC: t, PAD: `${t}(0)`, STORE: store });
-  const kernel = ctx.kernel(src, "col2im", ["storage", "read-only-storage"]);
+  const kernel = ctx.kernelFor(
+    `col2im:${t}`,
+    "col2im",
+    ["storage", "read-only-storage"],
+    () => fillTemplate(TEMPLATES.window, { T: t, ACC: t, PAD: `${t}(0)`, STORE: store }),
+  );
   const u = new UniformBlock().u32(0, n);
   geometry(u, imageShape, p, Ho, Wo, cv);
   ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], Math.ceil(n / 64));
