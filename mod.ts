@@ -24,7 +24,14 @@ await initDevices();
 
 export { type NestedArray, type ReduceOptions, Tensor, type TensorLike } from "./lib/tensor/tensor.ts";
 export type { DType, HostArray, MemoryStats } from "./lib/backend/backend.ts";
-export { type Device, getDefaultDevice, hasWebGPU, initDevices, setDefaultDevice } from "./lib/tensor/device.ts";
+export {
+  type Device,
+  getDefaultDevice,
+  hasWebGPU,
+  initDevices,
+  resetDevice,
+  setDefaultDevice,
+} from "./lib/tensor/device.ts";
 export {
   arange,
   bernoulli,
@@ -54,6 +61,7 @@ export { keep, tidy } from "./lib/tensor/scope.ts";
 export { isGradEnabled, noGrad } from "./lib/autograd/grad_mode.ts";
 export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
+export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";
 export { memoryStats, synchronize } from "./lib/memory.ts";
 export * as F from "./lib/functional.ts";
 export * as nn from "./lib/nn/mod.ts";

@@ -2,13 +2,20 @@
  * One benchmark subject per process: `deno run --allow-read --allow-env bench/peers.ts <peer> [options]`
  * with `<peer>` one of `denograd`, `tfjs-webgpu`, `tfjs-wasm`. `bench/bench.ts` starts one of
  * these per peer (each peer gets its own WebGPU device and its own process, so nothing is
- * shared or contended) and reads the single `BENCH_RESULT {json}` line it prints on stdout.
+ * shared or contended) and reads the last `BENCH_RESULT {json}` line it prints on stdout (a partial
+ * result follows each workload, so a peer killed on timeout still reports what it finished).
  *
- * Options: `--sizes=256,512,1024` (matmul sizes), `--runs=5` (timed runs per size, the median is
- * reported), `--target-ms=1500` (time one run aims for; sets the iterations per run),
- * `--no-extras` (skip the readback-latency and elementwise-chain measurements).
+ * Options: `--sizes=256,512,1024` (matmul sizes; `--sizes=` with nothing skips matmul), `--runs=5`
+ * (timed runs per size, the median is reported), `--target-ms=1500` (time one run aims for; sets the
+ * iterations per run), `--no-extras` (skip the readback-latency and elementwise-chain measurements),
+ * `--workloads=conv1,cnn,…` (keys of `WORKLOADS` in `bench/workloads.ts`) with `--inputs=<dir>` (the
+ * shared initial weights and data `bench/bench.ts` wrote), `--quick` (fewer timed batches per
+ * workload), `--buffer-steps=100` (denograd: GPU buffers created over that many CNN steps).
  * @module
  */
+import { median, readInputs, timeRunner, type WorkloadImpl, type WorkloadResult, WORKLOADS } from "./workloads.ts";
+import { cnnBufferCheck, denogradWorkloads } from "./workloads_denograd.ts";
+import { tfjsWorkloads } from "./workloads_tfjs.ts";
 
 /** What one peer process reports. */
 export interface PeerResult {
@@ -22,6 +29,8 @@ export interface PeerResult {
   readbackMs?: number;
   /** 1000 small elementwise ops in one step, then one sync. */
   chain?: ChainResult;
+  /** The training workloads (`bench/workloads.ts`) that ran. */
+  workloads?: WorkloadResult[];
   /** Short notes (a correctness check, fallbacks). */
   notes: string[];
 }
@@ -50,8 +59,8 @@ export interface ChainResult {
   usPerOp: number;
 }
 
-/** The benchmark subjects. */
-export type Peer = "denograd" | "tfjs-webgpu" | "tfjs-wasm";
+/** The benchmark subjects; `pytorch-cpu` runs `bench/peers_torch.py`, the others this file. */
+export type Peer = "denograd" | "tfjs-webgpu" | "tfjs-wasm" | "pytorch-cpu";
 
 /** How a peer exposes the handful of operations the benchmark needs. */
 interface Subject {
@@ -64,16 +73,14 @@ interface Subject {
   readback(): Promise<number>;
   /** `ops` elementwise ops in one step; resolves to [record ms, total ms]. */
   chain(ops: number): Promise<[number, number]>;
+  /** The training workloads on the shared inputs in `dir`. */
+  workloads(dir: string): Record<string, WorkloadImpl>;
+  /** GPU buffers created over `steps` steady-state CNN steps (denograd only). */
+  bufferCheck?(impl: WorkloadImpl, steps: number): Promise<{ before: number; after: number; steps: number }>;
 }
 
 const CHAIN_OPS = 1000;
 const READBACK_REPS = 50;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Compares c[0][0] and c[n-1][n-1] of a·b against float64 dot products of the operands. */
 function checkCorners(a: Float32Array, b: Float32Array, c: Float32Array, n: number): string {
@@ -102,6 +109,8 @@ async function denogradSubject(): Promise<Subject> {
     description,
     version: "workspace",
     notes: [],
+    workloads: (dir) => denogradWorkloads(dg, readInputs(dir)),
+    bufferCheck: (impl, steps) => cnnBufferCheck(dg, impl, steps),
     async operands(n) {
       const a = dg.randn([n, n]);
       const b = dg.randn([n, n]);
@@ -191,6 +200,7 @@ async function tfjsSubject(kind: "webgpu" | "wasm"): Promise<Subject> {
     description,
     version: tf.version_core,
     notes,
+    workloads: (dir) => tfjsWorkloads(tf, readInputs(dir), kind),
     async operands(n) {
       const a = tf.randomNormal([n, n], 0, 1, "float32");
       const b = tf.randomNormal([n, n], 0, 1, "float32");
@@ -276,14 +286,54 @@ async function measureMatmul(s: Subject, n: number, runs: number, targetMs: numb
   }
 }
 
+/** Each workload: correctness values from the shared initial state, then the timed steps. */
+async function runWorkloads(
+  s: Subject,
+  peer: Peer,
+  keys: string[],
+  o: { dir: string; quick: boolean; bufferSteps: number; notes: string[]; partial: (w: WorkloadResult[]) => void },
+): Promise<WorkloadResult[]> {
+  if (!o.dir) throw new Error("--workloads needs --inputs=<dir> (the shared inputs bench.ts writes)");
+  const impls = s.workloads(o.dir);
+  const out: WorkloadResult[] = [];
+  for (const key of keys) {
+    const spec = WORKLOADS.find((w) => w.key === key);
+    if (!spec) throw new Error(`unknown workload ${key}; expected one of ${WORKLOADS.map((w) => w.key)}`);
+    try {
+      const check = await impls[key].check();
+      const r = await impls[key].runner();
+      const all = await timeRunner(r, spec, spec.batches[o.quick ? 0 : 1]);
+      r.dispose();
+      const res: WorkloadResult = { key, msPerStep: median(all), all, stepsPerSync: spec.stepsPerSync, check };
+      console.error(
+        `[${peer}] ${key}: ${res.msPerStep.toFixed(1)} ms/step; check ${check.map((c) => c.toPrecision(7)).join(", ")}`,
+      );
+      if (key === "cnn" && s.bufferCheck && o.bufferSteps > 0) {
+        const b = await s.bufferCheck(impls[key], o.bufferSteps);
+        res.extra = { buffersBefore: b.before, buffersAfter: b.after, bufferSteps: b.steps };
+        console.error(`[${peer}] cnn: buffersCreated ${b.before} → ${b.after} over ${b.steps} steps`);
+      }
+      out.push(res);
+    } catch (e) {
+      const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
+      console.error(`[${peer}] ${key} failed: ${msg}`);
+      o.notes.push(`${key}: failed (${msg.slice(0, 200)})`);
+    }
+    o.partial(out);
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const [peer, ...rest] = Deno.args;
   if (peer !== "denograd" && peer !== "tfjs-webgpu" && peer !== "tfjs-wasm") {
-    throw new Error(`usage: peers.ts denograd|tfjs-webgpu|tfjs-wasm [--sizes=…] [--runs=…]; got ${peer}`);
+    throw new Error(
+      `usage: peers.ts denograd|tfjs-webgpu|tfjs-wasm [--sizes=…] [--runs=…] [--workloads=… --inputs=dir]; got ${peer}`,
+    );
   }
   const opt = (name: string, fallback: string) =>
     rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
-  const sizes = opt("sizes", "256,512,1024").split(",").map(Number);
+  const sizes = opt("sizes", "256,512,1024").split(",").filter(Boolean).map(Number);
   const runs = Number(opt("runs", "5"));
   const targetMs = Number(opt("target-ms", "1500"));
   const extras = !rest.includes("--no-extras");
@@ -295,7 +345,7 @@ async function main(): Promise<void> {
   const result: PeerResult = { peer, description: s.description, version: s.version, matmul: [], notes: s.notes };
 
   // correctness spot check at the smallest size, so a fast but wrong kernel cannot look good
-  {
+  if (sizes.length) {
     const ops = await s.operands(Math.min(...sizes));
     result.notes.push(`matmul ${Math.min(...sizes)} check: ${await ops.check()}`);
     ops.dispose();
@@ -306,7 +356,7 @@ async function main(): Promise<void> {
     console.error(`[${peer}] matmul ${n}: ${m.gflops.toFixed(2)} GFLOP/s (${m.iters} iters x ${m.runs} runs)`);
     result.matmul.push(m);
   }
-  if (extras && peer !== "tfjs-wasm") {
+  if (extras && sizes.length && peer !== "tfjs-wasm") {
     for (let i = 0; i < 5; i++) await s.readback();
     const lat: number[] = [];
     for (let i = 0; i < READBACK_REPS; i++) lat.push(await s.readback());
@@ -324,6 +374,18 @@ async function main(): Promise<void> {
     const totalMs = median(tot);
     result.chain = { ops: CHAIN_OPS, totalMs, recordMs: median(rec), usPerOp: (totalMs * 1000) / CHAIN_OPS };
     console.error(`[${peer}] ${CHAIN_OPS} elementwise ops: ${totalMs.toFixed(1)} ms`);
+  }
+  const keys = opt("workloads", "").split(",").filter(Boolean);
+  if (keys.length) {
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
+    result.workloads = await runWorkloads(s, peer, keys, {
+      dir: opt("inputs", ""),
+      quick: rest.includes("--quick"),
+      bufferSteps: Number(opt("buffer-steps", "100")),
+      notes: result.notes,
+      // a partial result after each workload, so a peer killed on timeout still reports what it finished
+      partial: (w) => console.log(`BENCH_RESULT ${JSON.stringify({ ...result, workloads: w })}`),
+    });
   }
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
 }

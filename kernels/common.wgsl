@@ -12,7 +12,16 @@ fn stride_at(s: Strides, d: u32) -> i32 {
 }
 
 // Element offset of row-major index `i` of `shape` read through `strides`.
+// Ranks 1 and 2 take straight-line paths: the general loop runs ~10x slower on llvmpipe.
 fn view_offset(i: u32, rank: u32, shape: Dims, strides: Strides, offset: u32) -> u32 {
+  if (rank <= 1u) {
+    return u32(i32(offset) + i32(i) * stride_at(strides, 0u));
+  }
+  if (rank == 2u) {
+    let d1 = dim_at(shape, 1u);
+    let r0 = i / d1;
+    return u32(i32(offset) + i32(r0) * stride_at(strides, 0u) + i32(i - r0 * d1) * stride_at(strides, 1u));
+  }
   var rem = i;
   var off = i32(offset);
   for (var d = i32(rank) - 1; d >= 0; d--) {

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Tensor } from "../tensor/tensor.ts";
-import { withGradMode } from "./grad_mode.ts";
+import { anomalyHooks, withGradMode } from "./grad_mode.ts";
 import { keep, tidy } from "../tensor/scope.ts";
 import { add } from "../tensor/ops_elementwise.ts";
 import { onesLike } from "../tensor/ops_creation.ts";
@@ -92,7 +92,8 @@ function propagate(
           "pass { retainGraph: true } to the first backward() to run it twice",
       );
     }
-    const inputGrads = withGradMode(createGraph, () => fn.backward(g));
+    const run = () => withGradMode(createGraph, () => fn.backward(g));
+    const inputGrads = anomalyHooks === null ? run() : anomalyHooks.backward(fn, run);
     fn.inputs.forEach((input, i) => {
       const gi = inputGrads[i];
       if (!gi || !input.requiresGrad) return;

@@ -45,6 +45,26 @@ export interface GradFn {
   readonly backward: (grad: Tensor) => readonly (Tensor | null)[];
   /** Set once a backward pass without `retainGraph` has consumed this node. */
   released: boolean;
+  /** Where the op was called (a stack trace), captured only under `detectAnomaly`. */
+  stack?: string;
+}
+
+/** Checks run by `detectAnomaly` (lib/autograd/anomaly.ts); null (the default) costs one comparison per op. */
+export interface AnomalyHooks {
+  /** Called by {@link record} with every op's output. */
+  forward(name: string, out: Tensor): void;
+  /** Runs `fn` (one node's backward) and checks the gradients it returns. */
+  backward(fn: GradFn, run: () => readonly (Tensor | null)[]): readonly (Tensor | null)[];
+}
+
+/** The installed anomaly checks, or null. */
+export let anomalyHooks: AnomalyHooks | null = null;
+
+/** Installs (or with null removes) the anomaly checks; returns the previous ones. */
+export function setAnomalyHooks(hooks: AnomalyHooks | null): AnomalyHooks | null {
+  const previous = anomalyHooks;
+  anomalyHooks = hooks;
+  return previous;
 }
 
 /**
@@ -61,5 +81,6 @@ export function record(
     out.requiresGrad = true;
     out.gradFn = { name, inputs, backward, released: false };
   }
+  if (anomalyHooks !== null) anomalyHooks.forward(name, out);
   return out;
 }

@@ -326,6 +326,45 @@ export interface Backend {
     labelSmoothing: number,
     opName: string,
   ): Storage;
+  /**
+   * Optional: softmax over the last dim of contiguous float `x` `[rows, cols]`, one pass per row:
+   * with m the row's max (0 when ±Infinity), `exp(x − m) / Σ exp(x − m)`, or when `log`
+   * `x − m − log Σ exp(x − m)`. Returns `[rows, cols]`.
+   */
+  softmax?(x: Storage, rows: number, cols: number, log: boolean): Storage;
+  /**
+   * Optional: the gradient of {@link Backend.softmax} from its output `y` and `gy` (both `[rows, cols]`):
+   * `y·(gy − Σ gy·y)`, or when `log` `gy − exp(y)·Σ gy` (sums over each row).
+   */
+  softmaxBackward?(y: Storage, gy: Storage, rows: number, cols: number, log: boolean): Storage;
+  /**
+   * Optional: layer norm over the last dim of contiguous float `x` `[rows, cols]`, one pass per row:
+   * `y = (x − mean)·rstd·w + b` with `rstd = 1/√(var + eps)` (biased variance); `weight`/`bias`
+   * are `[cols]` or null (1 and 0). Returns `y` `[rows, cols]` and `mean`, `rstd` `[rows]`.
+   */
+  layerNorm?(
+    x: Storage,
+    weight: Storage | null,
+    bias: Storage | null,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): { y: Storage; mean: Storage; rstd: Storage };
+  /**
+   * Optional: the gradients of {@link Backend.layerNorm} given `gy` `[rows, cols]`; with
+   * `x̂ = (x − mean)·rstd` and `g = gy·w`: `gx = rstd·(g − mean(g) − x̂·mean(g·x̂))` (means over a
+   * row), and when `grads` asks for them `gw = Σ_rows gy·x̂`, `gb = Σ_rows gy` (each `[cols]`).
+   */
+  layerNormBackward?(
+    x: Storage,
+    mean: Storage,
+    rstd: Storage,
+    weight: Storage | null,
+    gy: Storage,
+    rows: number,
+    cols: number,
+    grads: { weight: boolean; bias: boolean },
+  ): { gx: Storage; gw: Storage | null; gb: Storage | null };
   /** `size` random float32 (or float64 on cpu) values; see the stream definition above. */
   random(
     kind: RandomKind,

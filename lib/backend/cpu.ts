@@ -25,6 +25,7 @@ import { contiguousStrides, numel, randomBits } from "./_view.ts";
 import { stridedOffsets, viewOffsets } from "./_cpu_strided.ts";
 import { evaluateFused } from "./_cpu_fused.ts";
 import { crossEntropyRows, crossEntropyRowsBackward } from "./_cpu_cross_entropy.ts";
+import { layerNormRows, layerNormRowsBackward, softmaxRows, softmaxRowsBackward } from "./_cpu_norm.ts";
 import { binaryFn, COMPARISONS, isFloat, reduceIdentity, unaryFn } from "./_cpu_ops.ts";
 
 const BYTES: Record<DType, number> = {
@@ -729,6 +730,57 @@ export class CpuBackend implements Backend {
     const out = newArray(logits.dtype, rows * classes);
     crossEntropyRowsBackward({ ...p, weight: weight ? this.#data(weight) : null }, this.#data(gradRows), out);
     return this.#wrap(out, logits.dtype);
+  }
+
+  /** {@link Backend.softmax}: one pass per row (see _cpu_norm.ts). */
+  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+    const out = newArray(x.dtype, rows * cols);
+    softmaxRows(this.#data(x), rows, cols, log, out);
+    return this.#wrap(out, x.dtype);
+  }
+
+  /** {@link Backend.softmaxBackward}: one pass per row. */
+  softmaxBackward(y: Storage, gy: Storage, rows: number, cols: number, log: boolean): Storage {
+    const out = newArray(y.dtype, rows * cols);
+    softmaxRowsBackward(this.#data(y), this.#data(gy), rows, cols, log, out);
+    return this.#wrap(out, y.dtype);
+  }
+
+  /** {@link Backend.layerNorm}: one pass per row. */
+  layerNorm(
+    x: Storage,
+    weight: Storage | null,
+    bias: Storage | null,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): { y: Storage; mean: Storage; rstd: Storage } {
+    const y = newArray(x.dtype, rows * cols), mean = newArray(x.dtype, rows), rstd = newArray(x.dtype, rows);
+    const w = weight ? this.#data(weight) : null, b = bias ? this.#data(bias) : null;
+    layerNormRows(this.#data(x), w, b, rows, cols, eps, y, mean, rstd);
+    return { y: this.#wrap(y, x.dtype), mean: this.#wrap(mean, x.dtype), rstd: this.#wrap(rstd, x.dtype) };
+  }
+
+  /** {@link Backend.layerNormBackward}: one pass per row (plus column sums for gw, gb). */
+  layerNormBackward(
+    x: Storage,
+    mean: Storage,
+    rstd: Storage,
+    weight: Storage | null,
+    gy: Storage,
+    rows: number,
+    cols: number,
+    grads: { weight: boolean; bias: boolean },
+  ): { gx: Storage; gw: Storage | null; gb: Storage | null } {
+    const gx = newArray(x.dtype, rows * cols);
+    const gw = grads.weight ? newArray(x.dtype, cols) : null, gb = grads.bias ? newArray(x.dtype, cols) : null;
+    const w = weight ? this.#data(weight) : null;
+    layerNormRowsBackward(this.#data(x), this.#data(mean), this.#data(rstd), w, this.#data(gy), rows, cols, gx, gw, gb);
+    return {
+      gx: this.#wrap(gx, x.dtype),
+      gw: gw ? this.#wrap(gw, x.dtype) : null,
+      gb: gb ? this.#wrap(gb, x.dtype) : null,
+    };
   }
 
   /** {@link Backend.assertNone}: checked at once. */

@@ -1,5 +1,6 @@
 /** Downloading a dataset file: streamed to a temporary name, MD5-verified, then renamed. @module */
 import { createHash } from "node:crypto";
+import { permissionError, withPermission } from "../_permission.ts";
 
 /** Options shared by the dataset loaders' `download: true` path. */
 export interface FetchOptions {
@@ -43,7 +44,7 @@ export async function exists(path: string): Promise<boolean> {
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
+    throw permissionError("data", "read", path, e) ?? e;
   }
 }
 
@@ -83,6 +84,12 @@ export async function downloadFile(
       throw new Error(`HTTP ${response.status} ${response.statusText}`);
     }
   } catch (e) {
+    const denied = permissionError(op, "net", url, e);
+    if (denied) {
+      throw new Error(`${denied.message}. Without network access, put the files in ${absolute(where)} yourself.`, {
+        cause: e,
+      });
+    }
     throw new Error(
       `${op}: could not download ${url} (${(e as Error).message ?? e}). ` +
         `Without network access, put the files in ${absolute(where)} yourself.`,
@@ -91,7 +98,7 @@ export async function downloadFile(
   } finally {
     clearTimeout(timer);
   }
-  await Deno.mkdir(dirname(dest), { recursive: true });
+  await withPermission(op, "write", dest, () => Deno.mkdir(dirname(dest), { recursive: true }));
   const temp = dest + tempSuffix();
   const hash = createHash("md5");
   try {
@@ -116,6 +123,8 @@ export async function downloadFile(
   } catch (e) {
     await removeQuietly(temp);
     if ((e as Error).message?.startsWith(op)) throw e;
+    const denied = permissionError(op, "write", dest, e);
+    if (denied) throw denied;
     throw new Error(`${op}: downloading ${url} to ${dest} failed: ${(e as Error).message}`, { cause: e });
   }
 }

@@ -8,6 +8,7 @@ import { basicTokenize, type BasicTokenizerOptions } from "./_basic_tokenizer.ts
 import { tensor } from "../tensor/ops_creation.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import type { Device } from "../tensor/device.ts";
+import { permissionError } from "../_permission.ts";
 
 /** Options of `BertTokenizer` and `BertTokenizer.fromVocab`. */
 export interface BertTokenizerOptions extends BasicTokenizerOptions {
@@ -203,6 +204,8 @@ export class BertTokenizer {
     try {
       text = await Deno.readTextFile(path);
     } catch (e) {
+      const denied = permissionError("BertTokenizer.fromVocab", "read", path, e);
+      if (denied) throw denied;
       const why = e instanceof Deno.errors.NotFound ? "not found" : `unreadable (${(e as Error).message})`;
       throw new Error(`BertTokenizer.fromVocab: vocab file ${path} ${why}`, { cause: e });
     }

@@ -3,6 +3,7 @@ import { checkIndex, Dataset, type HostTensor } from "./dataset.ts";
 import type { Transform } from "./transforms.ts";
 import { absolute, downloadFile, exists, type FetchOptions, removeQuietly } from "./_download.ts";
 import { extractTarGz } from "./tar.ts";
+import { withPermission } from "../_permission.ts";
 
 /** The official archive and its published MD5. */
 export const CIFAR10_URL = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
@@ -107,7 +108,7 @@ export async function CIFAR10(options: CIFAR10Options): Promise<CIFAR10Dataset> 
   }
   const chunks: Uint8Array[] = [];
   for (const f of files) {
-    const bytes = await Deno.readFile(f);
+    const bytes = await withPermission("CIFAR10", "read", f, () => Deno.readFile(f));
     if (bytes.length === 0 || bytes.length % RECORD !== 0) {
       throw new Error(
         `CIFAR10: ${absolute(f)} has ${bytes.length} bytes, not a multiple of the 3073-byte record ` +

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { checkIndex, Dataset } from "./dataset.ts";
 import { absolute, downloadFile, type FetchOptions, removeQuietly } from "./_download.ts";
 import { extractTarGz } from "./tar.ts";
+import { permissionError } from "../_permission.ts";
 
 /** One review. */
 export interface ImdbItem {
@@ -42,7 +43,7 @@ async function isDir(path: string): Promise<boolean> {
     return (await Deno.stat(path)).isDirectory;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
+    throw permissionError("IMDB", "read", path, e) ?? e;
   }
 }
 

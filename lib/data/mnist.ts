@@ -2,6 +2,7 @@
 import { checkIndex, Dataset, type HostTensor } from "./dataset.ts";
 import type { Transform } from "./transforms.ts";
 import { absolute, downloadFile, exists, type FetchOptions } from "./_download.ts";
+import { withPermission } from "../_permission.ts";
 
 /** Options of {@link MNIST} and {@link FashionMNIST}. */
 export interface MNISTOptions extends FetchOptions {
@@ -115,7 +116,7 @@ async function gunzip(bytes: Uint8Array, path: string): Promise<Uint8Array> {
  * dimensions when given, and that the size matches the header. Errors name the file.
  */
 export async function readIdx(path: string, ndim?: number): Promise<{ shape: number[]; data: Uint8Array }> {
-  let bytes: Uint8Array = await Deno.readFile(path);
+  let bytes: Uint8Array = await withPermission("readIdx", "read", path, () => Deno.readFile(path));
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) bytes = await gunzip(bytes, path);
   const where = absolute(path);
   if (bytes.length < 4 || bytes[0] !== 0 || bytes[1] !== 0 || bytes[2] !== 0x08 || (ndim && bytes[3] !== ndim)) {

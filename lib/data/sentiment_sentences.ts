@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { permissionError } from "../_permission.ts";
 
 /** One labelled sentence. */
 export interface LabelledSentence {
@@ -54,6 +55,8 @@ export async function sentimentSentences(source: string | SentimentSentencesOpti
   try {
     text = await Deno.readTextFile(path);
   } catch (e) {
+    const denied = permissionError("sentimentSentences", "read", path, e);
+    if (denied) throw denied;
     const why = e instanceof Deno.errors.NotFound ? "not found" : `unreadable (${(e as Error).message})`;
     throw new Error(`sentimentSentences: file ${path} ${why}`, { cause: e });
   }

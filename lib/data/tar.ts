@@ -4,6 +4,7 @@
  * @module
  */
 import { absolute, dirname, exists, removeQuietly } from "./_download.ts";
+import { withPermission } from "../_permission.ts";
 
 /** One archive member. */
 export interface TarEntry {
@@ -212,12 +213,14 @@ async function* walkFiles(dir: string, rel = ""): AsyncGenerator<string> {
  */
 export async function extractTarGz(archive: string, root: string, options: { gzip?: boolean } = {}): Promise<string[]> {
   const source = absolute(archive);
-  await Deno.mkdir(root, { recursive: true });
-  const temp = await Deno.makeTempDir({ dir: root, prefix: ".denograd-extract-" });
+  const temp = await withPermission("extractTarGz", "write", `${root}/.denograd-extract`, async () => {
+    await Deno.mkdir(root, { recursive: true });
+    return await Deno.makeTempDir({ dir: root, prefix: ".denograd-extract-" });
+  });
   const links: { rel: string; type: "symlink" | "hardlink"; target: string }[] = [];
   const extracted: string[] = [];
   try {
-    const file = await Deno.open(archive, { read: true });
+    const file = await withPermission("extractTarGz", "read", archive, () => Deno.open(archive, { read: true }));
     const stream = options.gzip === false ? file.readable : file.readable.pipeThrough(new DecompressionStream("gzip"));
     try {
       for await (const entry of readTar(stream, source)) {

@@ -12,6 +12,7 @@ import type { DType, HostArray } from "../backend/backend.ts";
 import { numel } from "../backend/_view.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { backendFor, type Device, getDefaultDevice } from "../tensor/device.ts";
+import { withPermission } from "../_permission.ts";
 
 /** The safetensors dtype code written for each denograd dtype, and its element size in bytes. */
 const WRITE: Record<DType, { code: string; bytes: number }> = {
@@ -163,7 +164,12 @@ export async function save(
   const { head, entries } = plan("save", stateDict, options);
   const suffix = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) => b.toString(16).padStart(2, "0")).join("");
   const tmp = path instanceof URL ? new URL(`${path.href}.tmp-${suffix}`) : `${path}.tmp-${suffix}`;
-  let file: Deno.FsFile | null = await Deno.open(tmp, { write: true, createNew: true });
+  let file: Deno.FsFile | null = await withPermission(
+    "save",
+    "write",
+    path,
+    () => Deno.open(tmp, { write: true, createNew: true }),
+  );
   try {
     await writeAll(file, head);
     for (const e of entries) await writeAll(file, await tensorBytes("save", e));
@@ -268,6 +274,7 @@ export function loadBytes(
   const dataLength = bytes.length - dataStart;
   // validate everything before creating any tensor
   const parsed: { name: string; shape: number[]; values: ArrayLike<number>; dtype: DType }[] = [];
+  let dataEnd = 0;
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (info === null || typeof info !== "object" || Object.values(info).some((v) => typeof v !== "string")) {
@@ -304,8 +311,15 @@ export function loadBytes(
         `"${name}" has ${end - begin} bytes but shape [${shape}] of ${code} needs ${expected}`,
       );
     }
+    dataEnd = Math.max(dataEnd, end);
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     parsed.push({ name, shape: shape as number[], ...decode(fail, name, code as string, raw, hasF64) });
+  }
+  if (dataEnd !== dataLength) {
+    fail(
+      `the header describes ${dataEnd} bytes of tensor data but the file has ${dataLength} after the header ` +
+        `(${bytes.length} bytes in all); the file is damaged or was not written by a safetensors writer`,
+    );
   }
   const out: Record<string, Tensor> = {};
   for (const p of parsed) {
@@ -318,9 +332,10 @@ export function loadBytes(
  * Reads a safetensors file into tensors on the default device (or `options.device`).
  * F32, F64, I32 and BOOL load as float32, float64 (float32 where the device has no
  * float64), int32 and bool; F16 and BF16 convert to float32, I64/I16/I8/U8 to int32 (I64
- * values must fit). Malformed files (a header length past the end, bad JSON, offsets outside
- * the data or not matching shape × dtype size, unknown dtypes) throw an Error naming the file
- * and the problem.
+ * values must fit). The header is verified against the file size before any tensor is
+ * created: malformed files (a header length past the end, bad JSON, offsets outside the data
+ * or not matching shape × dtype size, a data section longer or shorter than the header
+ * describes — a truncated file — , unknown dtypes) throw an Error naming the file and the problem.
  *
  * @example
  * ```ts
@@ -334,6 +349,6 @@ export async function load(path: string | URL, options: LoadOptions = {}): Promi
   const source = path instanceof URL
     ? (path.protocol === "file:" ? decodeURIComponent(path.pathname) : path.href)
     : path;
-  const bytes = await Deno.readFile(path);
+  const bytes = await withPermission("load", "read", path, () => Deno.readFile(path));
   return loadBytes(bytes, { ...options, source });
 }

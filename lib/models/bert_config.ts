@@ -1,4 +1,5 @@
 /** `BertConfig`: the sizes and hyperparameters of a BERT encoder, as Hugging Face's `BertConfig`. @module */
+import { permissionError } from "../_permission.ts";
 
 /** The feed-forward activation: `gelu` (erf form), `gelu_new` (tanh approximation) or `relu`. */
 export type BertActivation = "gelu" | "gelu_new" | "relu";
@@ -190,7 +191,7 @@ export class BertConfig {
       text = await Deno.readTextFile(path);
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) throw new Error(`BertConfig: ${shown} does not exist`);
-      throw e;
+      throw permissionError("BertConfig.fromFile", "read", path, e) ?? e;
     }
     let json: unknown;
     try {

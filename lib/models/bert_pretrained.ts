@@ -6,6 +6,7 @@ import type { Module } from "../nn/module.ts";
 import { load } from "../io/safetensors.ts";
 import { BertConfig } from "./bert_config.ts";
 import { BertForSequenceClassification, BertModel } from "./bert.ts";
+import { permissionError } from "../_permission.ts";
 
 /** Options of {@link loadPretrained}. */
 export interface LoadPretrainedOptions {
@@ -96,7 +97,7 @@ export async function loadPretrained(
     try {
       await Deno.stat(u);
     } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+      if (!(e instanceof Deno.errors.NotFound)) throw permissionError("loadPretrained", "read", u, e) ?? e;
       throw new Error(
         `loadPretrained: ${shown(u)} not found (${what}); expected a Hugging Face BERT checkpoint directory ` +
           `with config.json and model.safetensors (convert pytorch_model.bin to safetensors first)`,

@@ -133,10 +133,13 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
     this.paramGroups.push({ ...options, params } as ParamGroup<O>);
   }
 
-  /** Sets every parameter's `grad` to null (torch's `zero_grad(set_to_none=True)`). */
+  /** Disposes every parameter's `grad` and sets it to null (torch's `zero_grad(set_to_none=True)`). */
   zeroGrad(): void {
     for (const g of this.paramGroups) {
-      for (const p of g.params) p.grad = null;
+      for (const p of g.params) {
+        p.grad?.dispose();
+        p.grad = null;
+      }
     }
   }
 

@@ -5,6 +5,7 @@
  */
 import { escapeHTML, newDivId, PLOTLY_VERSION, scriptJSON } from "./_html_parts.ts";
 import type { Figure } from "./figure.ts";
+import { permissionError } from "../_permission.ts";
 
 /** Options of `plot.toHTML` and `plot.writeHTML`. */
 export interface HTMLOptions {
@@ -94,6 +95,6 @@ export async function writeHTML(
     await Deno.rename(tmp, target);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});
-    throw err;
+    throw permissionError("writeHTML", "write", target, err) ?? err;
   }
 }

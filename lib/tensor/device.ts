@@ -61,6 +61,33 @@ export async function ensureWebGPU(): Promise<boolean> {
   return webgpu !== null;
 }
 
+/**
+ * Requests a new WebGPU device (after `device.lost`, or to start over) and makes it the default
+ * again if webgpu was the default. The old device is destroyed when still alive; tensors created
+ * on it refuse use with an Error saying so, so recreate them afterwards (e.g. reload a checkpoint).
+ * Resolves to the default device, which falls back to "cpu" when no adapter is found any more.
+ *
+ * @example
+ * ```ts ignore
+ * import { load, nn, resetDevice } from "denograd";
+ * await resetDevice();
+ * const model = new nn.Linear(4, 2);
+ * model.loadStateDict(await load("model.safetensors"));
+ * ```
+ */
+export async function resetDevice(): Promise<Device> {
+  const old = webgpu as (Backend & { retire?: () => void }) | null;
+  const wasDefault = defaultDevice === "webgpu";
+  webgpu = null;
+  webgpuTried = false;
+  old?.retire?.();
+  if (!wasDefault && old !== null) {
+    await ensureWebGPU();
+    return defaultDevice;
+  }
+  return await initDevices(wasDefault ? undefined : defaultDevice);
+}
+
 /** The backend behind `device`; throws when that device is not available. */
 export function backendFor(device: Device): Backend {
   if (device === "cpu") return cpu;

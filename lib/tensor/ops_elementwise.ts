@@ -28,7 +28,8 @@ export function constant(value: number, dtype: DType, device: Device): Tensor {
   if (!byValue) constants.set(group, byValue = new Map());
   const key = Object.is(value, -0) ? "-0" : value;
   let t = byValue.get(key);
-  if (!t || t.isDisposed) {
+  // (a storage from a device replaced by resetDevice() is stale too)
+  if (!t || t.isDisposed || t.storage("constant").backend !== backendFor(device)) {
     t = withGradMode(false, () => Tensor.fromStorage(uploadScalar(value, dtype, device), [], dtype, device));
     if (constantCount < 4096) {
       if (!byValue.has(key)) constantCount++;

@@ -12,6 +12,7 @@ import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
 import { matmul } from "./ops_linalg.ts";
 import { bernoulli, onesLike } from "./ops_creation.ts";
 import { isFloat } from "./dtype.ts";
+import { fusedLayerNorm } from "./_fused_norm.ts";
 
 /** A size given as one number for both spatial dims or as a pair. */
 export type Pair = number | [number, number];
@@ -147,7 +148,8 @@ export function globalMaxPool2d(x: Tensor): Tensor {
 
 /**
  * Layer normalization over the trailing `normalizedShape` dims:
- * `(x − mean) / sqrt(var + eps) · weight + bias` with the biased variance.
+ * `(x − mean) / sqrt(var + eps) · weight + bias` with the biased variance. Runs as one pass per
+ * row forward and backward where the backend has the primitive (see _fused_norm.ts).
  */
 export function layerNorm(
   x: Tensor,
@@ -162,6 +164,8 @@ export function layerNorm(
       `layerNorm: normalizedShape [${normalizedShape}] must match the trailing dims of [${x.shape}]`,
     );
   }
+  const fused = fusedLayerNorm(x, k, weight ?? null, bias ?? null, eps);
+  if (fused) return fused;
   const axes = [...Array(k).keys()].map((i) => x.ndim - k + i);
   const mu = mean(x, axes, { keepdim: true });
   const centered = sub(x, mu);

@@ -5,8 +5,8 @@ import { isFloat } from "./dtype.ts";
 import { type ReduceOptions, Tensor } from "./tensor.ts";
 import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";
 import { expand, reshape } from "./ops_movement.ts";
-import { zeros } from "./ops_creation.ts";
-import { scatterAdd } from "./ops_index.ts";
+import { arange } from "./ops_creation.ts";
+import { fusedSoftmax } from "./_fused_norm.ts";
 
 /** Normalizes `dim` (number, array or undefined for all) to sorted, unique, non-negative axes. */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
@@ -112,9 +112,11 @@ function withIndices(
   const keepdim = options.keepdim ?? false;
   const idxKept = argRaw(op === "max" ? "argmax" : "argmin", x, d);
   const valKept = reduceRaw(op, x, [d]);
-  const values = record(op, [x], finish(valKept, x, [d], keepdim), (g) => [
-    scatterAdd(zeros(x.shape, { dtype: g.dtype, device: g.device }), d, idxKept, unreduce(g, x, [d])),
-  ]);
+  const values = record(op, [x], finish(valKept, x, [d], keepdim), (g) => {
+    // the gradient goes to the chosen index: a mask compare, not a scatter (float atomics are slow)
+    const positions = reshape(arange(0, x.shape[d], 1, { device: x.device }), x.shape.map((n, i) => (i === d ? n : 1)));
+    return [where(compare("eq", positions, idxKept), unreduce(g, x, [d]), 0)];
+  });
   return { values, indices: finish(idxKept, x, [d], keepdim) };
 }
 
@@ -225,16 +227,20 @@ export function any(x: Tensor, dim?: number | number[], options: ReduceOptions =
   return compare("eq", finish(reduceRaw("max", cast(x, "bool").int(), axes), x, axes, options.keepdim ?? false), 1);
 }
 
-/** Softmax along `dim`. */
+/** Softmax along `dim` (one pass forward and backward where the backend has the primitive). */
 export function softmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("softmax", dim, x.ndim);
+  const fused = fusedSoftmax(x, d, false);
+  if (fused) return fused;
   const e = exp(sub(x, stableMax(x, [d])));
   return div(e, sum(e, d, { keepdim: true }));
 }
 
-/** log softmax along `dim`. */
+/** log softmax along `dim` (one pass forward and backward where the backend has the primitive). */
 export function logSoftmax(x: Tensor, dim: number): Tensor {
   const d = normalizeDim("logSoftmax", dim, x.ndim);
+  const fused = fusedSoftmax(x, d, true);
+  if (fused) return fused;
   const shifted = sub(x, stableMax(x, [d]));
   return sub(shifted, log(sum(exp(shifted), d, { keepdim: true })));
 }

@@ -56,8 +56,10 @@ assert.equal(perSample.indexOf(Math.max(...perSample)), 4);
 const grid = Array.from({ length: 199 }, (_, i) => 0.005 + i * 0.005);
 const ones = grid.map(() => 1);
 const zeros = grid.map(() => 0);
-const curve1 = (await F.binaryCrossEntropy(tensor(grid), tensor(ones, { dtype: "float32" }), { reduction: "none" }).toArray()) as number[];
-const curve0 = (await F.binaryCrossEntropy(tensor(grid), tensor(zeros, { dtype: "float32" }), { reduction: "none" }).toArray()) as number[];
+const curve1 = (await F.binaryCrossEntropy(tensor(grid), tensor(ones, { dtype: "float32" }), { reduction: "none" })
+  .toArray()) as number[];
+const curve0 = (await F.binaryCrossEntropy(tensor(grid), tensor(zeros, { dtype: "float32" }), { reduction: "none" })
+  .toArray()) as number[];
 assert.ok(close(curve1, grid.map((p) => -Math.log(p)), 1e-5, 1e-5));
 assert.ok(close(curve0, grid.map((p) => -Math.log(1 - p)), 1e-5, 1e-5));
 plot.line(
@@ -173,7 +175,8 @@ const custom = await customLoss.forward(yHat, y).item();
 console.log(`BinaryCrossEntropyLoss: ${custom.toFixed(6)}, nn.BCELoss: ${builtIn.toFixed(6)}`);
 assert.ok(close([custom], [builtIn]));
 // the clamp keeps a confident wrong answer finite
-const extreme = await customLoss.forward(tensor([0, 1], { dtype: "float32" }), tensor([1, 0], { dtype: "float32" })).item();
+const extreme = await customLoss.forward(tensor([0, 1], { dtype: "float32" }), tensor([1, 0], { dtype: "float32" }))
+  .item();
 console.log(`ŷ = 0 for y = 1 and ŷ = 1 for y = 0: ${extreme.toFixed(3)} (finite thanks to ε)`);
 assert.ok(Number.isFinite(extreme));
 // %% [markdown]
@@ -191,9 +194,11 @@ assert.equal("weight" in sigmoidOnly, false);
 
 const linear = new nn.Linear(64, 1);
 const model = new nn.Sequential(linear); // outputs the logit z; ŷ = σ(z)
-console.log(`nn.Sequential(nn.Linear(64, 1)) parameters: ${
-  model.namedParameters().map(([name, p]) => `${name} [${p.shape}]`).join(", ")
-}`);
+console.log(
+  `nn.Sequential(nn.Linear(64, 1)) parameters: ${
+    model.namedParameters().map(([name, p]) => `${name} [${p.shape}]`).join(", ")
+  }`,
+);
 assert.equal(model.parameters().length, 2);
 // %% [markdown]
 // ## Data: two classes of real handwritten digits
@@ -247,8 +252,10 @@ const values = {
   bce: await initial.bce.item(),
   withLogits: await initial.withLogits.item(),
 };
-console.log(`custom ${values.custom.toFixed(6)}   nn.BCELoss ${values.bce.toFixed(6)}   ` +
-  `nn.BCEWithLogitsLoss ${values.withLogits.toFixed(6)}`);
+console.log(
+  `custom ${values.custom.toFixed(6)}   nn.BCELoss ${values.bce.toFixed(6)}   ` +
+    `nn.BCEWithLogitsLoss ${values.withLogits.toFixed(6)}`,
+);
 assert.ok(close([values.custom, values.bce], [values.withLogits, values.withLogits]));
 
 const params = [linear.weight, linear.bias!];
@@ -314,8 +321,8 @@ plot.line(
 // %%
 opt.zeroGrad();
 lossesOf(model).custom.backward();
-console.log("weight gradient after training (as 8×8):");
-await linear.weight.grad!.reshape([8, 8]).print({ sciMode: false, precision: 5, linewidth: 120 });
+console.log("weight gradient after training, ×1000 (as 8×8, one value per pixel):");
+await linear.weight.grad!.reshape([8, 8]).mul(1000).print({ precision: 2, linewidth: 120 });
 console.log(`bias gradient: ${(await linear.bias!.grad!.item()).toExponential(3)}`);
 const predicted = (await model.forward(xTest).sigmoid().data()) as Float32Array;
 const correct = yTestLabels.filter((label, i) => (predicted[i] > 0.5 ? 1 : 0) === label).length;

@@ -85,9 +85,10 @@ assert.ok(autogradRows.every((row) => Math.abs(row.reduce((a, b) => a + b, 0)) <
 // Now the largest exponent is e⁰ = 1: nothing overflows, and the log never sees 0.
 // %%
 const naiveSoftmax = (t: Tensor) => t.exp().div(t.exp().sum(1, { keepdim: true }));
-const stableSoftmax = (t: Tensor) => t.sub(t.max(1, { keepdim: true })).exp().div(
-  t.sub(t.max(1, { keepdim: true })).exp().sum(1, { keepdim: true }),
-);
+const stableSoftmax = (t: Tensor) =>
+  t.sub(t.max(1, { keepdim: true })).exp().div(
+    t.sub(t.max(1, { keepdim: true })).exp().sum(1, { keepdim: true }),
+  );
 const huge = tensor([[1000, 999, 998], [-1000, -999, -998]], { dtype: "float32" });
 const naive = (await naiveSoftmax(huge).toArray()) as number[][];
 const stable = (await stableSoftmax(huge).toArray()) as number[][];
@@ -108,7 +109,9 @@ const naiveCe = await naiveSoftmax(huge).log().gather(1, hugeTarget.reshape([2, 
 const stableCe = await F.crossEntropy(huge, hugeTarget).item();
 // row 0: −log p of the smallest of [1000, 999, 998]; row 1: of the largest of [−1000, −999, −998]
 const expectedCe = ((logSumExp([2, 1, 0]) - 0) + (logSumExp([0, 1, 2]) - 2)) / 2;
-console.log(`cross entropy, naive: ${naiveCe}; F.crossEntropy: ${stableCe.toFixed(6)} (exact ${expectedCe.toFixed(6)})`);
+console.log(
+  `cross entropy, naive: ${naiveCe}; F.crossEntropy: ${stableCe.toFixed(6)} (exact ${expectedCe.toFixed(6)})`,
+);
 assert.ok(Number.isNaN(naiveCe));
 assert.ok(close([stableCe], [expectedCe]), "F.crossEntropy stays finite and exact");
 // %% [markdown]
@@ -146,7 +149,7 @@ assert.ok(close([softTarget], [smoothByHand]), "= cross entropy against q = (1�
 // %%
 const classes = 5;
 const trainFree = async (labelSmoothing: number) => {
-  const w = tensor([[0, 0, 0, 0, 0]], { dtype: "float32", requiresGrad: true });
+  const w = tensor([Array(classes).fill(0)], { dtype: "float32", requiresGrad: true });
   const opt = new optim.SGD([w], { lr: 5 });
   const label = int32([0]);
   for (let step = 0; step < 150; step++) {
@@ -168,10 +171,11 @@ assert.ok(hard.probs[0] > 0.99, "without smoothing the prediction approaches one
 assert.ok(Math.abs(soft.probs[0] - 0.92) < 0.005, "with smoothing p₀ → 1 − ε + ε/C");
 assert.ok(soft.probs.slice(1).every((p) => Math.abs(p - 0.02) < 0.002), "other classes → ε/C");
 assert.ok(soft.loss > hard.loss, "the smoothed loss keeps a floor (the entropy of q)");
+const classNames = ["0 (true)", ...Array.from({ length: classes - 1 }, (_, c) => String(c + 1))];
 new plot.Figure(
   [
-    { type: "bar", name: "ε = 0", x: ["0 (true)", "1", "2", "3", "4"], y: hard.probs },
-    { type: "bar", name: "ε = 0.1", x: ["0 (true)", "1", "2", "3", "4"], y: soft.probs },
+    { type: "bar", name: "ε = 0", x: classNames, y: hard.probs },
+    { type: "bar", name: "ε = 0.1", x: classNames, y: soft.probs },
   ],
   {
     title: { text: "Predicted distribution after training, with and without label smoothing" },
@@ -221,7 +225,9 @@ const yImb = int32(imbTrain.map(binaryLabel));
 const xImbTest = tensor(imbTest.map((i) => digits.pixels[i]));
 const counts = [0, 1].map((c) => imbTrain.filter((i) => binaryLabel(i) === c).length);
 const inverse = counts.map((n) => imbTrain.length / (2 * n));
-console.log(`training counts: ${counts[0]} threes, ${counts[1]} eights → weights [${inverse.map((w) => w.toFixed(2))}]`);
+console.log(
+  `training counts: ${counts[0]} threes, ${counts[1]} eights → weights [${inverse.map((w) => w.toFixed(2))}]`,
+);
 
 const fitImbalanced = async (weight: number[] | null) => {
   const model = new nn.Linear(64, 2);
@@ -265,7 +271,9 @@ const zi = tensor(logitRows, { requiresGrad: true });
 const ignoredLoss = F.crossEntropy(zi, withIgnored);
 ignoredLoss.backward();
 const subsetLoss = await F.crossEntropy(tensor([logitRows[0], logitRows[2]]), int32([0, 2])).item();
-console.log(`with ignored rows: ${(await ignoredLoss.item()).toFixed(6)}; rows 0 and 2 alone: ${subsetLoss.toFixed(6)}`);
+console.log(
+  `with ignored rows: ${(await ignoredLoss.item()).toFixed(6)}; rows 0 and 2 alone: ${subsetLoss.toFixed(6)}`,
+);
 await zi.grad!.print();
 const gi = (await zi.grad!.toArray()) as number[][];
 assert.ok(close([await ignoredLoss.item()], [subsetLoss]));
@@ -307,8 +315,10 @@ for (let step = 0; step < steps; step++) {
 const predicted = (await classifier.forward(xTest).argmax(1).toArray()) as number[];
 const actual = testAll.map((i) => digits.labels[i]);
 const accuracy = predicted.filter((p, k) => p === actual[k]).length / actual.length;
-console.log(`train loss ${trainLoss[0].toFixed(3)} → ${trainLoss.at(-1)!.toFixed(3)}, ` +
-  `test loss ${testLoss[0].toFixed(3)} → ${testLoss.at(-1)!.toFixed(3)} after ${steps} steps`);
+console.log(
+  `train loss ${trainLoss[0].toFixed(3)} → ${trainLoss.at(-1)!.toFixed(3)}, ` +
+    `test loss ${testLoss[0].toFixed(3)} → ${testLoss.at(-1)!.toFixed(3)} after ${steps} steps`,
+);
 console.log(`test accuracy: ${(100 * accuracy).toFixed(1)} % on ${actual.length} images (chance: 10 %)`);
 assert.ok(trainLoss.at(-1)! < trainLoss[0] / 5, "the training loss fell by more than 5×");
 assert.ok(accuracy > 0.85, "the softmax classifier beats 85 %");

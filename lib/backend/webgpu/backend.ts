@@ -23,6 +23,7 @@ import * as elementwise from "./elementwise.ts";
 import { fused } from "./fused.ts";
 import { gather, scatterAdd } from "./index.ts";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.ts";
+import * as norm from "./norm.ts";
 import { assertNone } from "./assert.ts";
 import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock, wgslType } from "./kernels.ts";
 import { matmul } from "./matmul.ts";
@@ -42,6 +43,26 @@ interface FaultInfo {
 
 /** Bytes of the fault record: [op id, offending index, pad, pad]. */
 const FAULT_BYTES = 16;
+
+/** Allocations from this size on are wrapped in an out-of-memory error scope. */
+const BIG_ALLOCATION = 16 << 20;
+
+/** An Error saying what a GPUError means and what to do about it. */
+function describeGpuError(error: GPUError, during: string): Error {
+  if (error instanceof GPUOutOfMemoryError) {
+    return new Error(
+      `webgpu: out of GPU memory during ${during} (${error.message || "no details"}); free tensors with ` +
+        "dispose()/tidy(), use smaller batches or models, or use the cpu backend",
+    );
+  }
+  if (error instanceof GPUValidationError) {
+    return new Error(
+      `webgpu: validation error during ${during}: ${error.message} (denograd should have rejected this ` +
+        "input with a clear error first; please report it with the code that triggered it)",
+    );
+  }
+  return new Error(`webgpu: internal GPU error during ${during}: ${error.message}`);
+}
 
 /** The WebGPU implementation of {@link Backend}. */
 export class WebGPUBackend implements Backend, GpuContext {
@@ -68,6 +89,8 @@ export class WebGPUBackend implements Backend, GpuContext {
   #pendingError: Error | null = null;
   #liveStorages = 0;
   #liveBytes = 0;
+  /** Why the device is unusable (lost or replaced by resetDevice), or null while it works. */
+  #lost: string | null = null;
 
   constructor(device: GPUDevice, limits: DeviceLimits, description: string) {
     this.device = device;
@@ -87,8 +110,33 @@ export class WebGPUBackend implements Backend, GpuContext {
     this.#storagePool.onDestroy = (b) => this.#recorder.dropBuffer(b);
     device.addEventListener("uncapturederror", (e) => {
       e.preventDefault();
-      this.#pendingError ??= new Error(`webgpu: ${(e as GPUUncapturedErrorEvent).error.message}`);
+      this.#pendingError ??= describeGpuError((e as GPUUncapturedErrorEvent).error, "a kernel or allocation");
     });
+    device.lost.then((info) => {
+      this.#lost ??= `the GPU device was lost (reason: ${info.reason ?? "unknown"}${
+        info.message ? `, "${info.message}"` : ""
+      })`;
+    });
+  }
+
+  /** Whether the device was lost or replaced; every storage on it is then unusable. */
+  get isLost(): boolean {
+    return this.#lost !== null;
+  }
+
+  /** @internal The Error raised by any use of this backend once its device is gone. */
+  lostError(op: string): Error {
+    return new Error(
+      `webgpu ${op}: ${this.#lost ?? "the GPU device is unusable"}; tensors created on it cannot be used ` +
+        "any more. Call `await resetDevice()` to request a new device, then recreate the tensors " +
+        "(e.g. reload the model from a checkpoint with load())",
+    );
+  }
+
+  /** @internal Marks this backend replaced (by resetDevice) and releases its device. */
+  retire(): void {
+    this.#lost ??= "the device was replaced by resetDevice()";
+    this.device.destroy();
   }
 
   // ---- GpuContext -------------------------------------------------------------
@@ -118,9 +166,17 @@ export class WebGPUBackend implements Backend, GpuContext {
   }
 
   #wrap(size: number, dtype: DType, idleBefore: number, op: string): WebGPUStorage {
+    if (this.#lost !== null) throw this.lostError(op);
     wgslType(dtype, op);
     const bytes = this.#checkSize(size, op);
+    const big = bytes >= BIG_ALLOCATION;
+    if (big) this.device.pushErrorScope("out-of-memory");
     const buf = this.#storagePool.acquire(bytes, idleBefore);
+    if (big) {
+      this.device.popErrorScope().then((err) => {
+        if (err) this.#pendingError ??= describeGpuError(err, `${op} (allocating ${bytes} bytes)`);
+      }, () => {});
+    }
     this.#liveStorages++;
     this.#liveBytes += bytes;
     return new WebGPUStorage(this, size, dtype, buf);
@@ -133,9 +189,13 @@ export class WebGPUBackend implements Backend, GpuContext {
 
   /** @internal */
   live(s: Storage, op: string): WebGPUStorage {
+    if (s instanceof WebGPUStorage && s.backend !== this && s.backend instanceof WebGPUBackend && s.backend.isLost) {
+      throw s.backend.lostError(op);
+    }
     if (!(s instanceof WebGPUStorage) || s.backend !== this) {
       throw new TypeError(`webgpu ${op}: storage belongs to another backend`);
     }
+    if (this.#lost !== null) throw this.lostError(op);
     if (!s.buf) throw new Error(`webgpu ${op}: storage was already freed (disposed tensor used again?)`);
     return s;
   }
@@ -232,6 +292,10 @@ export class WebGPUBackend implements Backend, GpuContext {
         await staging.buffer.mapAsync(GPUMapMode.READ, 0, bytes);
         raw = staging.buffer.getMappedRange(0, bytes).slice(0);
         staging.buffer.unmap();
+      } catch (e) {
+        await faults.catch(() => {});
+        if (this.#lost !== null) throw this.lostError("read");
+        throw e;
       } finally {
         this.#stagingPool.release(staging);
       }
@@ -305,7 +369,10 @@ export class WebGPUBackend implements Backend, GpuContext {
 
   /** Releases a storage; its buffer returns to the pool (a pending batch may still use it). */
   free(storage: Storage): void {
-    const s = this.live(storage, "free");
+    // freeing must work after a device loss (dispose, tidy and finalizers call it)
+    const s = this.#lost !== null && storage instanceof WebGPUStorage && storage.buf
+      ? storage
+      : this.live(storage, "free");
     this.#storagePool.release(s.buf!);
     s.buf = null;
     this.#liveStorages--;
@@ -314,9 +381,16 @@ export class WebGPUBackend implements Backend, GpuContext {
 
   /** Submits pending work and waits until the device finished it. */
   async sync(): Promise<void> {
+    if (this.#lost !== null) throw this.lostError("sync");
     const faults = this.#submitWithFaultCheck();
-    await this.device.queue.onSubmittedWorkDone();
-    await faults;
+    try {
+      await this.device.queue.onSubmittedWorkDone();
+      await faults;
+    } catch (e) {
+      if (this.#lost !== null) throw this.lostError("sync");
+      throw e;
+    }
+    if (this.#lost !== null) throw this.lostError("sync");
     this.#throwPending();
   }
 
@@ -433,6 +507,42 @@ export class WebGPUBackend implements Backend, GpuContext {
       labelSmoothing,
       opName,
     );
+  }
+
+  /** {@link Backend.softmax} (one workgroup per row; see norm.ts). */
+  softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
+    return norm.softmax(this, x, rows, cols, log);
+  }
+
+  /** {@link Backend.softmaxBackward}. */
+  softmaxBackward(y: Storage, gy: Storage, rows: number, cols: number, log: boolean): Storage {
+    return norm.softmaxBackward(this, y, gy, rows, cols, log);
+  }
+
+  /** {@link Backend.layerNorm} (one workgroup per row). */
+  layerNorm(
+    x: Storage,
+    weight: Storage | null,
+    bias: Storage | null,
+    rows: number,
+    cols: number,
+    eps: number,
+  ): { y: Storage; mean: Storage; rstd: Storage } {
+    return norm.layerNorm(this, x, weight, bias, rows, cols, eps);
+  }
+
+  /** {@link Backend.layerNormBackward}. */
+  layerNormBackward(
+    x: Storage,
+    mean: Storage,
+    rstd: Storage,
+    weight: Storage | null,
+    gy: Storage,
+    rows: number,
+    cols: number,
+    grads: { weight: boolean; bias: boolean },
+  ): { gx: Storage; gw: Storage | null; gb: Storage | null } {
+    return norm.layerNormBackward(this, x, mean, rstd, weight, gy, rows, cols, grads);
   }
 
   /** {@link Backend.gather} */

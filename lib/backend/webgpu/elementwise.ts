@@ -4,6 +4,9 @@ import { numel } from "../_view.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
+/** Most workgroups one elementwise dispatch launches; the kernel loops over the rest (see elementwise.wgsl). */
+const MAX_WORKGROUPS = 1024;
+
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
@@ -165,6 +168,44 @@ function checkShapes(op: string, ins: readonly Operand[]): void {
 const EW_KINDS = ["storage", "read-only-storage", "read-only-storage", "read-only-storage"] as const;
 
 /**
+ * How an invocation finds its input elements, by the rank left after collapsing dims. A loop
+ * over dims (dynamically indexed uniforms) ran ~10x slower on llvmpipe than straight-line code,
+ * so each collapsed rank gets its own variant: ranks 1 and 2 (almost every contiguous or
+ * broadcast operand) with no or one division, higher ranks unrolled. Shapes and strides still
+ * come from uniforms; only the rank picks the variant.
+ */
+const INDEXING = {
+  linear: `    let ia = i32(u.offs.x) + i32(i) * stride_at(u.sa, 0u);
+    let ib = i32(u.offs.y) + i32(i) * stride_at(u.sb, 0u);
+    let ic = i32(u.offs.z) + i32(i) * stride_at(u.sc, 0u);
+`,
+  rank2: `    let d1 = dim_at(u.shape, 1u);
+    let r0 = i32(i / d1);
+    let r1 = i32(i - u32(r0) * d1);
+    let ia = i32(u.offs.x) + r0 * stride_at(u.sa, 0u) + r1 * stride_at(u.sa, 1u);
+    let ib = i32(u.offs.y) + r0 * stride_at(u.sb, 0u) + r1 * stride_at(u.sb, 1u);
+    let ic = i32(u.offs.z) + r0 * stride_at(u.sc, 0u) + r1 * stride_at(u.sc, 1u);
+`,
+};
+
+/** Straight-line indexing for collapsed rank `r` (3..MAX_RANK): literal dim indices, no loop. */
+function unrolledIndex(r: number): string {
+  const lines = [
+    "    var rem = i;",
+    "    var ia = i32(u.offs.x);",
+    "    var ib = i32(u.offs.y);",
+    "    var ic = i32(u.offs.z);",
+  ];
+  for (let k = r - 1; k >= 0; k--) {
+    lines.push(
+      `    { let sz = dim_at(u.shape, ${k}u); let q = rem / sz; let co = i32(rem - q * sz); rem = q;`,
+      `      ia += co * stride_at(u.sa, ${k}u); ib += co * stride_at(u.sb, ${k}u); ic += co * stride_at(u.sc, ${k}u); }`,
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+/**
  * Runs the elementwise template over up to three operands with `expr`; `key` (with
  * the operand count) must determine the source (op and dtypes), so `expr` and the
  * WGSL are built only on the key's first use.
@@ -191,14 +232,21 @@ function runElementwise(
     ins.length > 2 ? c.v.strides : zeros(shape.length),
   ];
   const cd = collapseDims(shape, strides);
-  const kernel = ctx.kernelFor(key, "main", EW_KINDS, () =>
-    fillTemplate(TEMPLATES.elementwise, {
-      OUT: wgslType(outDtype, op),
-      A: wgslType(a.s.dtype, op),
-      B: wgslType(b.s.dtype, op),
-      C: wgslType(c.s.dtype, op),
-      EXPR: expr(),
-    }));
+  const rank = cd.shape.length;
+  const kernel = ctx.kernelFor(
+    `${key}|r${Math.max(rank, 1)}`,
+    "main",
+    EW_KINDS,
+    () =>
+      fillTemplate(TEMPLATES.elementwise, {
+        INDEX: rank <= 1 ? INDEXING.linear : rank === 2 ? INDEXING.rank2 : unrolledIndex(rank),
+        OUT: wgslType(outDtype, op),
+        A: wgslType(a.s.dtype, op),
+        B: wgslType(b.s.dtype, op),
+        C: wgslType(c.s.dtype, op),
+        EXPR: expr(),
+      }),
+  );
   const u = new UniformBlock()
     .u32(0, n)
     .u32(1, cd.shape.length)
@@ -211,7 +259,12 @@ function runElementwise(
     .strides(40, cd.strides[2]);
   for (let i = 0; i < fp.length; i++) u.f32(8 + i, fp[i]);
   for (let i = 0; i < ip.length; i++) u.i32(12 + i, ip[i]);
-  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(a.s), ctx.bind(b.s), ctx.bind(c.s)], Math.ceil(n / 64));
+  ctx.run(
+    kernel,
+    u,
+    [ctx.bind(out), ctx.bind(a.s), ctx.bind(b.s), ctx.bind(c.s)],
+    Math.min(Math.ceil(n / 64), MAX_WORKGROUPS),
+  );
   return out;
 }
 
