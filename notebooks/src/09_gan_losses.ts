@@ -390,8 +390,11 @@ const curve = (r: RunResult, name: string) => ({
 console.log(`final mean distance: non-saturating ${nsLast.meanDist.toFixed(3)}, WGAN-GP ${wLast.meanDist.toFixed(3)}`);
 console.log(`final modes covered: non-saturating ${nsLast.modesCovered}/8, WGAN-GP ${wLast.modesCovered}/8`);
 if (!QUICK) {
-  // Measured in the full run (see the markdown below); quick mode trains too briefly to compare.
-  assert.ok(wLast.modesCovered > nsLast.modesCovered, "WGAN-GP covers more modes than the non-saturating GAN");
+  // Measured in the full run (see the markdown below); quick mode trains too briefly for this.
+  for (const [name, first, last] of [["non-saturating", nsFirst, nsLast], ["WGAN-GP", wFirst, wLast]] as const) {
+    assert.ok(last.meanDist < 0.3 * first.meanDist, `${name}: samples end close to the modes`);
+    assert.ok(last.modesCovered >= 6, `${name}: most of the eight modes are covered`);
+  }
 }
 plot.line([curve(ns, "non-saturating"), curve(wgan, "WGAN-GP")], {
   title: "Mean distance of generated samples to the nearest mode",
@@ -403,12 +406,13 @@ plot.line([curve(ns, "non-saturating"), curve(wgan, "WGAN-GP")], {
 // The x axes count generator steps; a WGAN-GP generator step costs five critic steps, each with a
 // double backward, so per step it is several times more expensive than the non-saturating GAN.
 //
-// **What the committed (full) run shows.** The non-saturating GAN moved its samples out to the
-// ring within a few hundred steps but then spread them along an arc over only three neighbouring
-// modes, with most samples between modes: partial **mode collapse**, the classic failure of the
-// BCE-based game (the generator is rewarded for any region D currently rates as real, and D's
-// verdict keeps moving). WGAN-GP, with one fifth as many generator steps, placed samples on all
-// eight modes in roughly equal shares. This is one run of each at one setting, not a benchmark:
-// the non-saturating GAN can cover the modes with other seeds, learning rates or more steps, but
-// the critic's smooth, non-saturating signal is what WGAN-GP was designed to give. The assertion
-// above holds the full run to what it measured.
+// **What the committed (full) run shows.** Both GANs bring their samples from the centre out to
+// the ring and onto most of the eight modes (the printout above: mean distance and modes holding
+// at least 2% of the samples); the WGAN-GP gets there in under half the generator steps, each of them
+// five critic steps with a double backward. A single run per loss does not rank the losses,
+// though: while writing this notebook, a run with other seeds left the non-saturating GAN spread
+// along an arc over three neighbouring modes after 1200 steps (partial **mode collapse**: the
+// generator is rewarded for any region D currently rates as real, and D's verdict keeps moving),
+// while WGAN-GP covered all eight. The critic's smooth, non-saturating signal makes WGAN-GP the
+// more robust of the two, not a winner on every seed; comparing objectives fairly needs several
+// seeds per setting.
