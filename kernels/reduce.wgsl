@@ -9,7 +9,7 @@ struct U {
   krank: u32,
   rrank: u32,
   offset: u32,
-  pad0: u32,
+  groups: u32,
   pad1: u32,
   pad2: u32,
   kshape: Dims,
@@ -50,6 +50,32 @@ fn small(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   out[o] = {{OUT}}(acc);
+}
+
+// Many invocations per output for long reductions with few outputs (pass 1 of 2): invocation
+// (o, g) combines reduced indices g, g + groups, g + 2·groups, … — neighbouring lanes read
+// neighbouring elements — and writes partial o·groups + g; a second pass reduces the partials.
+// No workgroup memory or barriers, which cost much more than the extra pass on llvmpipe.
+@compute @workgroup_size(64)
+fn chunked(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+           @builtin(local_invocation_index) lid: u32) {
+  let t = group_index(wg, nwg) * 64u + lid;
+  if (t >= u.nout * u.groups) { return; }
+  let o = t / u.groups;
+  let g = t - o * u.groups;
+  let base = view_offset(o, u.krank, u.kshape, u.kstr, u.offset);
+  var acc: {{ACC}} = {{INIT}};
+  if (u.rrank == 1u) {
+    let s = u.rstr[0].x;
+    for (var r = g; r < u.nred; r += u.groups) {
+      acc = combine(acc, load(u32(i32(base) + i32(r) * s)));
+    }
+  } else {
+    for (var r = g; r < u.nred; r += u.groups) {
+      acc = combine(acc, load(view_offset(r, u.rrank, u.rshape, u.rstr, base)));
+    }
+  }
+  out[t] = {{OUT}}(acc);
 }
 
 var<workgroup> partial: array<{{ACC}}, 256>;

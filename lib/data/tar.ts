@@ -31,7 +31,9 @@ class ByteReader {
 
   /** Exactly `n` bytes, or null at a clean end of stream; throws if the stream ends mid-way. */
   async read(n: number, what: string): Promise<Uint8Array | null> {
-    const out = new Uint8Array(n);
+    // collect chunks as they arrive rather than allocating `n` up front: `n` comes from an
+    // untrusted header and may claim gigabytes that the archive does not hold
+    const parts: Uint8Array[] = [];
     let filled = 0;
     while (filled < n) {
       if (this.#pos >= this.#buf.length) {
@@ -44,9 +46,16 @@ class ByteReader {
         this.#pos = 0;
       }
       const take = Math.min(n - filled, this.#buf.length - this.#pos);
-      out.set(this.#buf.subarray(this.#pos, this.#pos + take), filled);
+      parts.push(this.#buf.slice(this.#pos, this.#pos + take));
       this.#pos += take;
       filled += take;
+    }
+    if (parts.length === 1) return parts[0];
+    const out = new Uint8Array(n);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
     }
     return out;
   }

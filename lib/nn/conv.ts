@@ -59,6 +59,9 @@ export class Conv2d extends Module {
     options: Conv2dLayerOptions = {},
   ) {
     super();
+    if (![inChannels, outChannels].every((c) => Number.isInteger(c) && c >= 0)) {
+      throw new RangeError(`Conv2d: channels must be non-negative integers, got ${inChannels} and ${outChannels}`);
+    }
     this.groups = options.groups ?? 1;
     if (!Number.isInteger(this.groups) || this.groups < 1) {
       throw new RangeError(`Conv2d: groups must be a positive integer, got ${this.groups}`);

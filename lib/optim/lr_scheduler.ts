@@ -284,7 +284,11 @@ export class LinearLR extends LRScheduler {
     options: SchedulerOptions & { startFactor?: number; endFactor?: number; totalIters?: number } = {},
   ) {
     super(optimizer, options.lastEpoch);
-    this.startFactor = checkNumber("LinearLR", "startFactor", options.startFactor ?? 1 / 3, { min: 0, max: 1 });
+    this.startFactor = checkNumber("LinearLR", "startFactor", options.startFactor ?? 1 / 3, {
+      min: 0,
+      minOpen: true,
+      max: 1,
+    });
     this.endFactor = checkNumber("LinearLR", "endFactor", options.endFactor ?? 1, { min: 0, max: 1 });
     this.totalIters = checkNumber("LinearLR", "totalIters", options.totalIters ?? 5, { min: 1, integer: true });
     this.start();

@@ -164,6 +164,9 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
   if (step === 0 || !Number.isFinite(step)) {
     throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   }
+  if (![start, end].every(Number.isFinite)) {
+    throw new RangeError(`arange: start and end must be finite, got ${start}, ${end}`);
+  }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);
   const values = new Array<number>(n);
@@ -173,7 +176,9 @@ export function arange(start: number, end?: number, step = 1, options: CreateOpt
 
 /** `steps` evenly spaced values from `start` to `end` inclusive. */
 export function linspace(start: number, end: number, steps: number, options: CreateOptions = {}): Tensor {
-  if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`linspace: steps must be a non-negative integer`);
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RangeError(`linspace: steps must be a non-negative integer, got ${steps}`);
+  }
   const values = new Array<number>(steps);
   for (let i = 0; i < steps; i++) values[i] = steps === 1 ? start : start + (end - start) * i / (steps - 1);
   return tensor(values, { dtype: "float32", ...options });
@@ -181,6 +186,9 @@ export function linspace(start: number, end: number, steps: number, options: Cre
 
 /** Identity matrix `n × m`. */
 export function eye(n: number, m = n, options: CreateOptions = {}): Tensor {
+  if (![n, m].every((k) => Number.isInteger(k) && k >= 0)) {
+    throw new RangeError(`eye: sizes must be non-negative integers, got n=${n}, m=${m}`);
+  }
   const values = new Array<number>(n * m).fill(0);
   for (let i = 0; i < Math.min(n, m); i++) values[i * m + i] = 1;
   return reshape(tensor(values, { dtype: "float32", ...options }), [n, m]);

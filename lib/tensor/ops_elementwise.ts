@@ -367,7 +367,7 @@ export function sigmoid(x: Tensor): Tensor {
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
   if (!isFloat(x.dtype)) return unaryRaw("relu", x);
-  return unaryOp("relu", x, (g, x) => mul(g, cast(compare("gt", x, 0), g.dtype)));
+  return unaryOp("relu", x, (g, x) => where(compare("gt", x, 0), g, 0));
 }
 /** x or slope·x. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

@@ -260,6 +260,9 @@ export function split(x: Tensor, size: number | number[], dim = 0): Tensor[] {
 /** `chunks` nearly equal views along `dim`. */
 export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   const d = normalizeDim("chunk", dim, x.ndim);
+  if (!Number.isInteger(chunks) || chunks <= 0) {
+    throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
+  }
   return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
 }
 

@@ -164,6 +164,11 @@ export function layerNorm(
       `layerNorm: normalizedShape [${normalizedShape}] must match the trailing dims of [${x.shape}]`,
     );
   }
+  for (const [name, p] of [["weight", weight], ["bias", bias]] as const) {
+    if (p && (p.ndim !== k || p.shape.some((d, i) => d !== normalizedShape[i]))) {
+      throw new RangeError(`layerNorm: ${name} of shape [${p.shape}] must have normalizedShape [${normalizedShape}]`);
+    }
+  }
   const fused = fusedLayerNorm(x, k, weight ?? null, bias ?? null, eps);
   if (fused) return fused;
   const axes = [...Array(k).keys()].map((i) => x.ndim - k + i);

@@ -13,7 +13,11 @@ export function normalizeDims(op: string, dim: number | readonly number[] | unde
   if (dim === undefined) return [...Array(ndim).keys()];
   const list = typeof dim === "number" ? [dim] : [...dim];
   const out = new Set<number>();
-  for (const d of list) out.add(normalizeDim(op, d, ndim));
+  for (const d of list) {
+    const nd = normalizeDim(op, d, ndim);
+    if (out.has(nd)) throw new RangeError(`${op}: dim ${d} appears more than once in [${list}]`);
+    out.add(nd);
+  }
   return [...out].sort((a, b) => a - b);
 }
 

@@ -626,6 +626,11 @@ export class Tensor {
   }
   /** Elements `start..end` (exclusive) with `step` along `dim`, as a view. */
   narrow(dim: number, start: number, length: number): Tensor {
+    const n = this.shape[R.normalizeDim("narrow", dim, this.ndim)];
+    const s = start < 0 ? start + n : start;
+    if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > n) {
+      throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n}`);
+    }
     return M.slice(this, dim, start, start + length, 1);
   }
   /** Python-style slicing: one `[start, end, step]` (or index number, or null for all) per dim. */

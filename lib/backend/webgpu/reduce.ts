@@ -9,6 +9,11 @@ const KINDS = ["storage", "read-only-storage"] as const;
 /** Reduced extents at or above this use the workgroup-parallel tree kernel. */
 export const TREE_THRESHOLD = 256;
 
+/** Partials per output in the two-pass path (below TREE_THRESHOLD, so pass 2 is one short loop). */
+const GROUPS = 128;
+/** Outputs up to which long reductions take the two-pass path instead of one workgroup per output. */
+const CHUNKED_MAX_OUTPUTS = 8192;
+
 function identity(op: ReduceOp, t: WgslType): string {
   if (op === "sum") return `${t}(0)`;
   if (op === "prod") return `${t}(1)`;
@@ -28,6 +33,21 @@ function combine(op: ReduceOp, t: WgslType): string {
     case "min":
       return t === "f32" ? "select(acc, v, v < acc || f32_is_nan(v))" : "min(acc, v)";
   }
+}
+
+/** The reduce family's WGSL for `op` from `inT` elements into an `outT` accumulator. */
+function source(op: ReduceOp, inT: WgslType, outT: WgslType): string {
+  return fillTemplate(TEMPLATES.reduce, {
+    OUT: outT,
+    IN: inT,
+    ACC: outT,
+    INIT: identity(op, outT),
+    LOAD: `${outT}(v)`,
+    COMBINE: combine(op, outT),
+    BETTER: "false",
+    NOT_NAN: "true",
+    V_NOT_NAN: "true",
+  });
 }
 
 function uniformFor(
@@ -69,25 +89,25 @@ export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes
   if (nout === 0) return out;
   const { kept, red } = split(av, axes);
   const nred = numel(axes.map((d) => av.shape[d]));
-  const acc = outT;
   const tree = nred >= TREE_THRESHOLD;
   const kernel = ctx.kernelFor(
     `reduce:${op}:${inT}:${outT}`,
     tree ? "tree" : "small",
     KINDS,
-    () =>
-      fillTemplate(TEMPLATES.reduce, {
-        OUT: outT,
-        IN: inT,
-        ACC: acc,
-        INIT: identity(op, acc),
-        LOAD: `${acc}(v)`,
-        COMBINE: combine(op, acc),
-        BETTER: "false",
-        NOT_NAN: "true",
-        V_NOT_NAN: "true",
-      }),
+    () => source(op, inT, outT),
   );
+  if (tree && nout <= CHUNKED_MAX_OUTPUTS) {
+    // two passes: GROUPS interleaved partials per output, then a short reduction of those
+    const partials = ctx.alloc(nout * GROUPS, outDtype, op);
+    const chunked = ctx.kernelFor(`reduce:${op}:${inT}:${outT}`, "chunked", KINDS, () => source(op, inT, outT));
+    const u = uniformFor(nout, nred, kept, red, av.offset).u32(5, GROUPS);
+    ctx.run(chunked, u, [ctx.bind(partials), ctx.bind(s)], Math.ceil((nout * GROUPS) / 64));
+    const second = ctx.kernelFor(`reduce:${op}:${outT}:${outT}`, "small", KINDS, () => source(op, outT, outT));
+    const u2 = uniformFor(nout, GROUPS, { shape: [nout], strides: [[GROUPS]] }, { shape: [GROUPS], strides: [[1]] }, 0);
+    ctx.run(second, u2, [ctx.bind(out), ctx.bind(partials)], Math.ceil(nout / 64));
+    ctx.free(partials);
+    return out;
+  }
   const u = uniformFor(nout, nred, kept, red, av.offset);
   ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], tree ? nout : Math.ceil(nout / 64));
   return out;
