@@ -331,6 +331,24 @@ export interface Backend {
    * with m the row's max (0 when ±Infinity), `exp(x − m) / Σ exp(x − m)`, or when `log`
    * `x − m − log Σ exp(x − m)`. Returns `[rows, cols]`.
    */
+  /**
+   * Optional: 2-D max pooling of contiguous float `x` `[N, C, H, W]` (`xv` its view) in one pass.
+   * Returns `values` `[N, C, Ho, Wo]` (the max over each window's in-image taps, `Ho` as in
+   * {@link Backend.im2col}) and int32 `indices` of the same shape: the flat `iy·W + ix` of that max
+   * within its image plane (the first maximum wins; a NaN replaces the running max, as in PyTorch).
+   */
+  maxPool2d?(x: Storage, xv: View, p: WindowParams): { values: Storage; indices: Storage };
+  /**
+   * Optional: the gradient of {@link Backend.maxPool2d}: `gx[n, c, y, x] = Σ gy[n, c, oy, ox]` over
+   * the windows whose `indices` entry is `y·W + x` (gather style). `gy`, `indices` contiguous
+   * `[N, C, Ho, Wo]`; returns `[N, C, H, W]` = `imageShape`.
+   */
+  maxPool2dBackward?(
+    gy: Storage,
+    indices: Storage,
+    imageShape: readonly [number, number, number, number],
+    p: WindowParams,
+  ): Storage;
   softmax?(x: Storage, rows: number, cols: number, log: boolean): Storage;
   /**
    * Optional: the gradient of {@link Backend.softmax} from its output `y` and `gy` (both `[rows, cols]`):

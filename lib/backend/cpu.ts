@@ -26,6 +26,7 @@ import { stridedOffsets, viewOffsets } from "./_cpu_strided.ts";
 import { evaluateFused } from "./_cpu_fused.ts";
 import { crossEntropyRows, crossEntropyRowsBackward } from "./_cpu_cross_entropy.ts";
 import { layerNormRows, layerNormRowsBackward, softmaxRows, softmaxRowsBackward } from "./_cpu_norm.ts";
+import { maxPool2dPlanes, maxPool2dPlanesBackward } from "./_cpu_pool.ts";
 import { binaryFn, COMPARISONS, isFloat, reduceIdentity, unaryFn } from "./_cpu_ops.ts";
 
 const BYTES: Record<DType, number> = {
@@ -730,6 +731,38 @@ export class CpuBackend implements Backend {
     const out = newArray(logits.dtype, rows * classes);
     crossEntropyRowsBackward({ ...p, weight: weight ? this.#data(weight) : null }, this.#data(gradRows), out);
     return this.#wrap(out, logits.dtype);
+  }
+
+  /** {@link Backend.maxPool2d}: one pass over the windows (see _cpu_pool.ts). */
+  maxPool2d(x: Storage, xv: View, p: WindowParams): { values: Storage; indices: Storage } {
+    const X = this.#input("maxPool2d", x, xv);
+    const [B, C, H, W] = xv.shape;
+    const out: [number, number] = [
+      Math.max(0, windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0])),
+      Math.max(0, windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1])),
+    ];
+    const values = newArray(x.dtype, B * C * out[0] * out[1]);
+    const indices = new Int32Array(values.length);
+    const strides = xv.strides as [number, number, number, number];
+    maxPool2dPlanes(X, strides, xv.offset, [B, C, H, W], p, out, values, indices);
+    return { values: this.#wrap(values, x.dtype), indices: this.#wrap(indices, "int32") };
+  }
+
+  /** {@link Backend.maxPool2dBackward}: each pixel gathers from the windows that chose it. */
+  maxPool2dBackward(
+    gy: Storage,
+    indices: Storage,
+    imageShape: readonly [number, number, number, number],
+    p: WindowParams,
+  ): Storage {
+    const [B, C, H, W] = imageShape;
+    const out: [number, number] = [
+      Math.max(0, windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0])),
+      Math.max(0, windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1])),
+    ];
+    const gx = newArray(gy.dtype, B * C * H * W);
+    maxPool2dPlanesBackward(this.#data(gy), this.#data(indices), imageShape, p, out, gx);
+    return this.#wrap(gx, gy.dtype);
   }
 
   /** {@link Backend.softmax}: one pass per row (see _cpu_norm.ts). */

@@ -4,13 +4,13 @@
  * @module
  */
 import type { WindowParams } from "../backend/backend.ts";
-import { record } from "../autograd/grad_mode.ts";
+import { isGradEnabled, record, withGradMode } from "../autograd/grad_mode.ts";
 import { Tensor } from "./tensor.ts";
-import { add, div, mul, rsqrt, sub } from "./ops_elementwise.ts";
+import { add, compare, div, mul, rsqrt, sub, where } from "./ops_elementwise.ts";
 import { reshape } from "./ops_movement.ts";
 import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
 import { matmul } from "./ops_linalg.ts";
-import { bernoulli, onesLike } from "./ops_creation.ts";
+import { arange, bernoulli, onesLike } from "./ops_creation.ts";
 import { isFloat } from "./dtype.ts";
 import { fusedLayerNorm } from "./_fused_norm.ts";
 
@@ -120,9 +120,45 @@ export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}
   if (p.padding.some((pad, i) => pad * 2 > p.kernel[i])) {
     throw new RangeError(`maxPool2d: padding [${p.padding}] must be at most half the kernel [${p.kernel}]`);
   }
+  return directMaxPool2d(x, p) ?? composedMaxPool2d(x, p);
+}
+
+/** Max pooling as im2col (−∞ padding) + a max reduction; the gradient comes from the pieces. */
+function composedMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] }): Tensor {
   const cols = unfoldRaw(x, p, -Infinity);
   const { values } = maxWithIndices(cols, 2);
   return reshape(values, [x.shape[0], x.shape[1], p.out[0], p.out[1]]);
+}
+
+/**
+ * Max pooling with the backend's one-pass primitive ({@link Backend.maxPool2d}), recorded as one
+ * op whose backward is {@link Backend.maxPool2dBackward}, or while building a graph (createGraph)
+ * `fold(where(unfold(positions) = indices, gy, 0))` written with differentiable ops. Null where
+ * the backend lacks the primitive (the caller then composes it).
+ */
+function directMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] }): Tensor | null {
+  const b = x.backend;
+  if (!b.maxPool2d || !b.maxPool2dBackward || x.size === 0) return null;
+  if (x.dtype !== "float32" && !(x.device === "cpu" && isFloat(x.dtype))) return null;
+  const [n, c, h, w] = x.shape;
+  const image: [number, number, number, number] = [n, c, h, w];
+  const shape = [n, c, p.out[0], p.out[1]];
+  const xd = x.isDense ? x : withGradMode(false, () => x.clone());
+  const r = b.maxPool2d(xd.storage("maxPool2d"), xd.layout, p);
+  if (xd !== x) xd.dispose();
+  const y = Tensor.fromStorage(r.values, shape, x.dtype, x.device);
+  const indices = Tensor.fromStorage(r.indices, shape, "int32", x.device);
+  return record("maxPool2d", [x], y, (g) => {
+    if (isGradEnabled()) {
+      const positions = unfoldRaw(reshape(arange(0, h * w, 1, { device: x.device }), [1, 1, h, w]), p, -1);
+      const chosen = compare("eq", positions, reshape(indices, [n, c, 1, p.out[0] * p.out[1]]));
+      return [foldRaw(where(chosen, reshape(g, [n, c, 1, p.out[0] * p.out[1]]), 0), image, p)];
+    }
+    const gd = g.isDense && g.dtype === x.dtype ? g : withGradMode(false, () => g.cast(x.dtype).clone());
+    const gx = b.maxPool2dBackward!(gd.storage("maxPool2d"), indices.storage("maxPool2d"), image, p);
+    if (gd !== g) gd.dispose();
+    return [Tensor.fromStorage(gx, image, x.dtype, x.device)];
+  });
 }
 
 /** Mean over each window; `countIncludePad` (default true) counts the zero padding. */

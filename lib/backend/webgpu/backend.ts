@@ -33,6 +33,7 @@ import { type Binding, Recorder } from "./recorder.ts";
 import { argReduce, reduce } from "./reduce.ts";
 import { ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
 import { col2im, im2col } from "./window.ts";
+import { maxPool2d, maxPool2dBackward } from "./pool2d.ts";
 
 interface FaultInfo {
   opName: string;
@@ -507,6 +508,21 @@ export class WebGPUBackend implements Backend, GpuContext {
       labelSmoothing,
       opName,
     );
+  }
+
+  /** {@link Backend.maxPool2d} (one invocation per output; see pool2d.ts). */
+  maxPool2d(x: Storage, xv: View, p: WindowParams): { values: Storage; indices: Storage } {
+    return maxPool2d(this, x, xv, p);
+  }
+
+  /** {@link Backend.maxPool2dBackward} (one invocation per input pixel). */
+  maxPool2dBackward(
+    gy: Storage,
+    indices: Storage,
+    imageShape: readonly [number, number, number, number],
+    p: WindowParams,
+  ): Storage {
+    return maxPool2dBackward(this, gy, indices, imageShape, p);
   }
 
   /** {@link Backend.softmax} (one workgroup per row; see norm.ts). */

@@ -1,0 +1,84 @@
+/**
+ * Direct 2-D max pooling on WebGPU (kernels/pool2d.wgsl): one invocation per output forward
+ * (value and flat in-plane index of the max), one per input pixel backward (gather over the
+ * windows that can cover it; no atomics, no barriers).
+ * @module
+ */
+import poolSrc from "../../../kernels/pool2d.wgsl" with { type: "text" };
+import type { Storage, View, WindowParams } from "../backend.ts";
+import { type BindingKind, fillTemplate, UniformBlock } from "./kernels.ts";
+import type { GpuContext } from "./storage.ts";
+
+const KINDS: readonly BindingKind[] = ["storage", "storage", "read-only-storage"];
+
+function windowOut(size: number, k: number, s: number, p: number, d: number): number {
+  return Math.max(0, Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1);
+}
+
+function uniforms(n: number, H: number, W: number, Ho: number, Wo: number, p: WindowParams): UniformBlock {
+  return new UniformBlock().u32(0, n).u32(1, H).u32(2, W).u32(3, Ho).u32(4, Wo)
+    .u32(5, p.kernel[0]).u32(6, p.kernel[1]).u32(7, p.stride[0]).u32(8, p.stride[1])
+    .i32(9, p.padding[0]).i32(10, p.padding[1]).u32(11, p.dilation[0]).u32(12, p.dilation[1]);
+}
+
+function isContiguous(v: View): boolean {
+  let s = 1;
+  for (let d = v.shape.length - 1; d >= 0; d--) {
+    if (v.shape[d] !== 1 && v.strides[d] !== s) return false;
+    s *= v.shape[d];
+  }
+  return v.offset === 0;
+}
+
+/** {@link Backend.maxPool2d}. */
+export function maxPool2d(
+  ctx: GpuContext,
+  x: Storage,
+  xv: View,
+  p: WindowParams,
+): { values: Storage; indices: Storage } {
+  const s = ctx.live(x, "maxPool2d");
+  if (s.dtype !== "float32") throw new TypeError(`webgpu maxPool2d: expected float32 input, got ${s.dtype}`);
+  if (xv.shape.length !== 4 || !isContiguous(xv)) {
+    throw new RangeError(`webgpu maxPool2d: input must be a contiguous [N, C, H, W] view, got [${xv.shape}]`);
+  }
+  const [N, C, H, W] = xv.shape;
+  const Ho = windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]);
+  const Wo = windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]);
+  const n = N * C * Ho * Wo;
+  const values = ctx.alloc(n, "float32", "maxPool2d");
+  const indices = ctx.alloc(n, "int32", "maxPool2d");
+  if (n === 0) return { values, indices };
+  const kernel = ctx.kernelFor("pool2d", "pool_forward", KINDS, () => fillTemplate(poolSrc, {}));
+  const u = uniforms(n, H, W, Ho, Wo, p);
+  ctx.run(kernel, u, [ctx.bind(values), ctx.bind(indices), ctx.bind(s)], Math.ceil(n / 64));
+  return { values, indices };
+}
+
+/** {@link Backend.maxPool2dBackward}. */
+export function maxPool2dBackward(
+  ctx: GpuContext,
+  gy: Storage,
+  indices: Storage,
+  imageShape: readonly [number, number, number, number],
+  p: WindowParams,
+): Storage {
+  const g = ctx.live(gy, "maxPool2dBackward"), ix = ctx.live(indices, "maxPool2dBackward");
+  const [N, C, H, W] = imageShape;
+  const Ho = windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]);
+  const Wo = windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]);
+  const m = N * C * Ho * Wo;
+  if (g.dtype !== "float32" || g.size !== m || ix.dtype !== "int32" || ix.size !== m) {
+    throw new RangeError(
+      `webgpu maxPool2dBackward: gy (${g.dtype}, ${g.size}) and indices (${ix.dtype}, ${ix.size}) ` +
+        `should be float32 and int32 with ${m} elements`,
+    );
+  }
+  const n = N * C * H * W;
+  const out = ctx.alloc(n, "float32", "maxPool2dBackward");
+  if (n === 0) return out;
+  const kernel = ctx.kernelFor("pool2d", "pool_backward", KINDS, () => fillTemplate(poolSrc, {}));
+  const u = uniforms(n, H, W, Ho, Wo, p);
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(ix), ctx.bind(g)], Math.ceil(n / 64));
+  return out;
+}
