@@ -128,20 +128,36 @@ export async function runNotebooks(options: RunOptions = {}): Promise<NotebookRe
     await Deno.writeTextFile(preludePath, prelude(keep));
     const executed = `${out}/${name}.ipynb`;
     const started = performance.now();
-    const { code, stderr } = await new Deno.Command(python, {
-      args: [
-        driver,
-        options.quick ? executed : `${dir}/${name}.ipynb`,
-        executed,
-        "--kernel=deno",
-        `--cwd=${dir}`,
-        `--timeout=${options.cellTimeout ?? 1200}`,
-        `--prelude=${preludePath}`,
-      ],
-      env: { JUPYTER_PATH: jupyterPath, DENOGRAD_QUICK: options.quick ? "1" : "0", PYTHONUNBUFFERED: "1" },
-      stdout: "inherit",
-      stderr: "piped",
-    }).output();
+    // Deno's Jupyter kernel very occasionally stops answering mid-notebook; a run that hangs past
+    // its limit or fails in the kernel (driver status 2) is retried once in a fresh kernel.
+    // A failing cell (status 1) is never retried.
+    const limitMs = (options.quick ? 300 : 3600) * 1000;
+    let code = 2, stderr = new Uint8Array();
+    for (let attempt = 1; attempt <= 2 && code === 2; attempt++) {
+      if (attempt > 1) log(`     ${name}: the kernel stopped answering; retrying once in a fresh kernel`);
+      try {
+        ({ code, stderr } = await new Deno.Command(python, {
+          args: [
+            driver,
+            options.quick ? executed : `${dir}/${name}.ipynb`,
+            executed,
+            "--kernel=deno",
+            `--cwd=${dir}`,
+            `--timeout=${options.cellTimeout ?? (options.quick ? 240 : 1200)}`,
+            `--prelude=${preludePath}`,
+          ],
+          env: { JUPYTER_PATH: jupyterPath, DENOGRAD_QUICK: options.quick ? "1" : "0", PYTHONUNBUFFERED: "1" },
+          stdout: "inherit",
+          stderr: "piped",
+          signal: AbortSignal.timeout(limitMs),
+        }).output());
+        if (code !== 0 && code !== 1) code = 2; // killed by the time limit, or a kernel error
+      } catch (e) {
+        if (!(e instanceof DOMException) || e.name !== "TimeoutError") throw e;
+        code = 2;
+        stderr = new TextEncoder().encode(`${name}: no result after ${limitMs / 1000} s (killed)`);
+      }
+    }
     const seconds = (performance.now() - started) / 1000;
     const text = new TextDecoder().decode(stderr).split("\n")
       .filter((l) => !l.includes('"deno jupyter" is unstable')).join("\n").trim();
