@@ -63,6 +63,7 @@ export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
 export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";
 export { memoryStats, synchronize } from "./lib/memory.ts";
+export { type KernelTime, profileKernels } from "./lib/profile.ts";
 export * as F from "./lib/functional.ts";
 export * as nn from "./lib/nn/mod.ts";
 export { load, loadBytes, type LoadOptions, save, saveBytes, type SaveOptions } from "./lib/io/safetensors.ts";

@@ -91,3 +91,27 @@ fn pool_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) 
   }
   out[i] = acc;
 }
+
+// Backward when the windows tile the image exactly (stride = kernel, no padding or dilation,
+// H = Ho·kh, W = Wo·kw): one invocation per window writes all of its pixels, gy at the chosen
+// one and 0 elsewhere, so every input pixel is written once with no search.
+@compute @workgroup_size(64)
+fn pool_backward_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                       @builtin(local_invocation_index) lid: u32) {
+  let o = group_index(wg, nwg) * 64u + lid;
+  if (o >= u.n) { return; }
+  let ox = o % u.Wo;
+  let t = o / u.Wo;
+  let oy = t % u.Ho;
+  let plane = t / u.Ho;
+  let chosen = idx[o];
+  let g = x[o];
+  let base = plane * u.H * u.W;
+  for (var ki = 0u; ki < u.kh; ki++) {
+    let row = (oy * u.kh + ki) * u.W + ox * u.kw;
+    for (var kj = 0u; kj < u.kw; kj++) {
+      let q = row + kj;
+      out[base + q] = select(0.0, g, i32(q) == chosen);
+    }
+  }
+}

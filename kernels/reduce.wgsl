@@ -70,6 +70,22 @@ fn chunked(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
     for (var r = g; r < u.nred; r += u.groups) {
       acc = combine(acc, load(u32(i32(base) + i32(r) * s)));
     }
+  } else if (u.rrank == 2u) {
+    // Two reduced dims (e.g. N and H·W of a bias gradient): step the index pair without a
+    // division per element.
+    let n1 = u.rshape[0].y;
+    let s0 = u.rstr[0].x;
+    let s1 = u.rstr[0].y;
+    var i0 = g / n1;
+    var i1 = g - i0 * n1;
+    for (var r = g; r < u.nred; r += u.groups) {
+      acc = combine(acc, load(u32(i32(base) + i32(i0) * s0 + i32(i1) * s1)));
+      i1 += u.groups;
+      while (i1 >= n1) {
+        i1 -= n1;
+        i0 += 1u;
+      }
+    }
   } else {
     for (var r = g; r < u.nred; r += u.groups) {
       acc = combine(acc, load(view_offset(r, u.rrank, u.rshape, u.rstr, base)));

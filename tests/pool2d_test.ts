@@ -1,7 +1,8 @@
 /**
- * The direct maxPool2d primitives (one pass forward, gather-style backward) against a plain
- * loop reference, across devices, odd sizes, strides, padding, dilation and ties; and the
- * createGraph gradient (composed from differentiable ops) against the direct one.
+ * The direct maxPool2d primitives (one pass forward; gather-style backward, or scatter-style
+ * where the windows tile the image) against a plain loop reference, across devices, odd sizes,
+ * strides, padding, dilation and ties; and the createGraph gradient (composed from
+ * differentiable ops) against the direct one.
  */
 import assert from "node:assert/strict";
 import { F, grad, tensor } from "../mod.ts";
@@ -35,7 +36,9 @@ function reference(x: number[], n: number, h: number, w: number, c: Cfg, g: numb
 
 function configs(): Cfg[] {
   const out: Cfg[] = [];
-  for (const [h, w] of [[1, 5], [5, 7], [7, 7], [32, 5]]) {
+  // [4, 6] and [6, 12] are tiled exactly by 2×2 and 3×3 windows of stride 2 and 3 (the backward's
+  // scatter path); the others leave pixels in no window or in several.
+  for (const [h, w] of [[1, 5], [5, 7], [7, 7], [32, 5], [4, 6], [6, 12]]) {
     for (const k of [2, 3]) {
       for (const s of [1, 2, 3]) {
         for (const p of [0, 1]) {

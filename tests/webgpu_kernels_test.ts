@@ -357,6 +357,10 @@ Deno.test({
       [[3, 257], [[1], [0]]],
       [[257, 7], [[0]]],
       [[2, 1000], [[1], [0, 1]]],
+      // two reduced dims that do not merge, long enough for the two-pass path; the second has
+      // fewer elements than the partials per output, so the index pair wraps several times a step
+      [[9, 4, 37, 2], [[0, 2]]],
+      [[200, 3, 5], [[0, 2]]],
     ];
     for (const [shape, axesList] of cases) {
       for (const layout of LAYOUTS) {

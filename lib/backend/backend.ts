@@ -140,6 +140,16 @@ export type FusedExpr =
 /** Limits every backend accepts for {@link Backend.fused}. */
 export const FUSED_LIMITS = { inputs: 6, outputs: 4, params: 16 } as const;
 
+/** GPU time of one kernel over a profiled region (see profileKernels). */
+export interface KernelTime {
+  /** The kernel's name (entry point, or its cache key). */
+  name: string;
+  /** Dispatches. */
+  calls: number;
+  /** Total GPU milliseconds. */
+  ms: number;
+}
+
 /** Live device memory, for leak tests and users. */
 export interface MemoryStats {
   /** Storages handed out and not yet freed. */
@@ -194,6 +204,10 @@ export interface Backend {
   sync(): Promise<void>;
   /** Live memory counters. */
   memoryStats(): MemoryStats;
+  /** Starts timing each kernel (backends with timestamp queries only; see profileKernels). */
+  startProfile?(): void;
+  /** Stops timing once queued work is done; per-kernel totals, largest first. */
+  stopProfile?(): Promise<KernelTime[]>;
 
   /** Elementwise op of `a` read through `av`; result has `av.shape`, contiguous. */
   unary(

@@ -3,8 +3,9 @@
  * sit side by side; backward rules use tensor ops, so they are differentiable again.
  * @module
  */
-import type { BinaryOp, DType, UnaryOp, View } from "../backend/backend.ts";
-import { record, withGradMode } from "../autograd/grad_mode.ts";
+import type { BinaryOp, DType, FusedExpr, UnaryOp, View } from "../backend/backend.ts";
+import { isGradEnabled, record, withGradMode } from "../autograd/grad_mode.ts";
+import { fusedElementwise, fx } from "./fused.ts";
 import { isFloat, promote } from "./dtype.ts";
 import { keep } from "./scope.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
@@ -304,6 +305,27 @@ function unaryOp(
   return record(op, [xf], out, (g) => [grad(g, xf, out)]);
 }
 
+/**
+ * A pointwise backward as one fused kernel: `expr` over `inputs` (all of one shape, float
+ * dtype and device). While a graph of the gradient is being built (createGraph), or when
+ * the shapes differ, `composed` runs instead with differentiable ops.
+ */
+function pointwiseGrad(expr: FusedExpr, inputs: readonly Tensor[], composed: () => Tensor): Tensor {
+  const [first] = inputs;
+  const fusable = !isGradEnabled() && isFloat(first.dtype) &&
+    inputs.every((t) => t.dtype === first.dtype && t.device === first.device && sameShape(t.shape, first.shape));
+  return fusable ? fusedElementwise([expr], inputs)[0] : composed();
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
+// Fused backward programs; input 0 is the incoming gradient.
+const TANH_GRAD = fx.mul(fx.input(0), fx.sub(fx.c(1), fx.mul(fx.input(1), fx.input(1))));
+const SIGMOID_GRAD = fx.mul(fx.input(0), fx.mul(fx.input(1), fx.sub(fx.c(1), fx.input(1))));
+const RELU_GRAD = fx.where(fx.bin("gt", fx.input(1), fx.c(0)), fx.input(0), fx.c(0));
+
 /** −x. */
 export function neg(x: Tensor): Tensor {
   if (x.dtype === "bool") throw new TypeError("neg: bool tensors cannot be negated; use logicalNot()");
@@ -358,16 +380,24 @@ export function cos(x: Tensor): Tensor {
 }
 /** tanh x. */
 export function tanh(x: Tensor): Tensor {
-  return unaryOp("tanh", x, (g, _x, out) => mul(g, sub(1, mul(out, out))));
+  return unaryOp(
+    "tanh",
+    x,
+    (g, _x, out) => pointwiseGrad(TANH_GRAD, [g, out], () => mul(g, sub(1, mul(out, out)))),
+  );
 }
 /** 1/(1+e^−x). */
 export function sigmoid(x: Tensor): Tensor {
-  return unaryOp("sigmoid", x, (g, _x, out) => mul(g, mul(out, sub(1, out))));
+  return unaryOp(
+    "sigmoid",
+    x,
+    (g, _x, out) => pointwiseGrad(SIGMOID_GRAD, [g, out], () => mul(g, mul(out, sub(1, out)))),
+  );
 }
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
   if (!isFloat(x.dtype)) return unaryRaw("relu", x);
-  return unaryOp("relu", x, (g, x) => where(compare("gt", x, 0), g, 0));
+  return unaryOp("relu", x, (g, x) => pointwiseGrad(RELU_GRAD, [g, x], () => where(compare("gt", x, 0), g, 0)));
 }
 /** x or slope·x. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {

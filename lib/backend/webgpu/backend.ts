@@ -9,6 +9,7 @@ import type {
   DType,
   FusedExpr,
   HostArray,
+  KernelTime,
   MemoryStats,
   RandomKind,
   ReduceOp,
@@ -29,7 +30,8 @@ import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock,
 import { matmul } from "./matmul.ts";
 import { copyInto, fill, random } from "./misc.ts";
 import { BufferPool, pooledBuffer } from "./pool.ts";
-import { type Binding, Recorder } from "./recorder.ts";
+import { KernelProfiler } from "./profiler.ts";
+import { type Binding, MAX_BATCH, Recorder } from "./recorder.ts";
 import { argReduce, reduce } from "./reduce.ts";
 import { ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
 import { col2im, im2col } from "./window.ts";
@@ -393,6 +395,28 @@ export class WebGPUBackend implements Backend, GpuContext {
     }
     if (this.#lost !== null) throw this.lostError("sync");
     this.#throwPending();
+  }
+
+  /** Starts per-kernel timing; throws where the device has no timestamp queries. */
+  startProfile(): void {
+    if (this.#recorder.profiler) throw new Error("profileKernels: a profile is already running on this device");
+    if (!this.device.features.has("timestamp-query")) {
+      throw new Error("profileKernels: this WebGPU device has no timestamp queries (feature timestamp-query)");
+    }
+    this.#recorder.submit();
+    this.#recorder.profiler = new KernelProfiler(this.device, MAX_BATCH);
+  }
+
+  /** Waits for queued work and returns per-kernel GPU time since {@link startProfile}. */
+  async stopProfile(): Promise<KernelTime[]> {
+    const profiler = this.#recorder.profiler;
+    if (!profiler) throw new Error("profileKernels: no profile is running on this device");
+    try {
+      await this.sync();
+    } finally {
+      this.#recorder.profiler = null;
+    }
+    return await profiler.report();
   }
 
   /** Live storages/bytes, buffers ever created, and all device bytes held. */

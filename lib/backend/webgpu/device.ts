@@ -57,7 +57,9 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
   if (!adapter) return null;
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
-  const device = await adapter.requestDevice({ requiredLimits });
+  // Timestamps only feed profileKernels(); a device without them still runs everything else.
+  const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query") ? ["timestamp-query"] : [];
+  const device = await adapter.requestDevice({ requiredLimits, requiredFeatures });
   const limits = {} as DeviceLimits;
   for (const name of LIMIT_NAMES) limits[name] = device.limits[name];
   const info = adapter.info;

@@ -169,7 +169,7 @@ export function fused(
       ...part.outputs.map((): BindingKind => "storage"),
       ...part.inputs.map((): BindingKind => "read-only-storage"),
     ];
-    const kernel = ctx.kernel(src, "main", kinds);
+    const kernel = { ...ctx.kernel(src, "main", kinds), name: "fused elementwise" };
     const u = new UniformBlock().u32(U_N, size);
     part.inputs.forEach((k, b) => u.u32(U_STEP + b, ins[k].size === size ? 1 : 0));
     params.forEach((v, k) => u.f32(U_PARAMS + k, v));

@@ -71,6 +71,8 @@ export interface Kernel {
   layout: GPUBindGroupLayout;
   /** Small integer naming `layout` (part of bind group cache keys). */
   layoutId: number;
+  /** What profiles call it: the entry point, or the cache key of a keyed kernel. */
+  name: string;
 }
 
 /** Compiles and caches pipelines with explicit layouts. */
@@ -122,7 +124,7 @@ export class KernelCache {
         layout: this.#device.createPipelineLayout({ bindGroupLayouts: [layout] }),
         compute: { module, entryPoint: entry },
       });
-      k = { pipeline, layout, layoutId: id };
+      k = { pipeline, layout, layoutId: id, name: entry };
       byEntry.set(entry, k);
       this.#count++;
     }
@@ -140,7 +142,7 @@ export class KernelCache {
     if (!byEntry) this.#byKey.set(entry, byEntry = new Map());
     let k = byEntry.get(key);
     if (!k) {
-      k = this.get(source(), entry, kinds);
+      k = { ...this.get(source(), entry, kinds), name: entry === "main" ? key : `${key} ${entry}` };
       byEntry.set(key, k);
     }
     return k;

@@ -119,7 +119,11 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   const bd = collapseDims(batch, [av.strides.slice(0, r - 2), bv.strides.slice(0, r - 2)]);
   const [sAm, sAk, sBk, sBn] = [av.strides[r - 2], av.strides[r - 1], bv.strides[r - 2], bv.strides[r - 1]];
   const source = matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1 });
-  const kernel = ctx.kernel(source, "main", ["storage", "read-only-storage", "read-only-storage"]);
+  // Named by shape so kernel profiles tell the matmuls of a step apart.
+  const kernel = {
+    ...ctx.kernel(source, "main", ["storage", "read-only-storage", "read-only-storage"]),
+    name: `matmul ${nb}x[${M},${K}]@[${K},${N}]`,
+  };
   const bindings = [ctx.bind(out), ctx.bind(sa), ctx.bind(sb)];
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const tilesX = Math.ceil(N / (TILING.wgx * TILING.tn));

@@ -77,8 +77,12 @@ export function maxPool2dBackward(
   const n = N * C * H * W;
   const out = ctx.alloc(n, "float32", "maxPool2dBackward");
   if (n === 0) return out;
-  const kernel = ctx.kernelFor("pool2d", "pool_backward", KINDS, () => fillTemplate(poolSrc, {}));
-  const u = uniforms(n, H, W, Ho, Wo, p);
-  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(ix), ctx.bind(g)], Math.ceil(n / 64));
+  const [kh, kw] = p.kernel;
+  const tiled = p.stride[0] === kh && p.stride[1] === kw && p.padding[0] === 0 && p.padding[1] === 0 &&
+    (kh === 1 || p.dilation[0] === 1) && (kw === 1 || p.dilation[1] === 1) && H === Ho * kh && W === Wo * kw;
+  const entry = tiled ? "pool_backward_tiled" : "pool_backward";
+  const kernel = ctx.kernelFor("pool2d", entry, KINDS, () => fillTemplate(poolSrc, {}));
+  const u = uniforms(tiled ? m : n, H, W, Ho, Wo, p);
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(ix), ctx.bind(g)], Math.ceil((tiled ? m : n) / 64));
   return out;
 }

@@ -12,6 +12,7 @@
 import { BindGroupCache, type Binding } from "./bind_groups.ts";
 import type { Kernel } from "./kernels.ts";
 import type { PooledBuffer } from "./pool.ts";
+import type { KernelProfiler } from "./profiler.ts";
 
 export type { Binding };
 
@@ -41,6 +42,8 @@ export class Recorder {
   submits = 0;
   /** Called just before a batch is submitted (to append copies to `encoder`). */
   beforeSubmit: ((encoder: GPUCommandEncoder) => void) | null = null;
+  /** When set, every dispatch gets its own timestamped pass (see profiler.ts). */
+  profiler: KernelProfiler | null = null;
 
   constructor(device: GPUDevice) {
     this.#device = device;
@@ -86,8 +89,12 @@ export class Recorder {
     }
     if (this.#count >= MAX_BATCH) this.submit();
     const encoder = this.#ensureEncoder();
+    if (this.profiler && this.#pass) {
+      this.#pass.end();
+      this.#pass = null;
+    }
     if (!this.#pass) {
-      this.#pass = encoder.beginComputePass();
+      this.#pass = encoder.beginComputePass(this.profiler?.passFor(kernel.name));
       this.#pipeline = null;
     }
     const slot = this.#count++;
@@ -120,6 +127,8 @@ export class Recorder {
     if (!this.#encoder) return;
     const encoder = this.copyEncoder();
     this.beforeSubmit?.(encoder);
+    const profiler = this.profiler;
+    const timestamps = profiler?.beforeSubmit(encoder) ?? null;
     if (this.#count > 0) {
       this.#device.queue.writeBuffer(
         this.#uniformBuffer,
@@ -130,6 +139,7 @@ export class Recorder {
       );
     }
     this.#device.queue.submit([encoder.finish()]);
+    profiler?.afterSubmit(timestamps);
     this.#encoder = null;
     this.#count = 0;
     this.batchId++;

@@ -98,12 +98,15 @@ export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes
   );
   if (tree && nout <= CHUNKED_MAX_OUTPUTS) {
     // two passes: GROUPS interleaved partials per output, then a short reduction of those
-    const partials = ctx.alloc(nout * GROUPS, outDtype, op);
+    // Each invocation should combine a few dozen elements at least: with thousands of outputs
+    // and short rows, per-invocation overhead otherwise dominates on llvmpipe.
+    const groups = Math.min(GROUPS, Math.max(8, Math.ceil(nred / 64)));
+    const partials = ctx.alloc(nout * groups, outDtype, op);
     const chunked = ctx.kernelFor(`reduce:${op}:${inT}:${outT}`, "chunked", KINDS, () => source(op, inT, outT));
-    const u = uniformFor(nout, nred, kept, red, av.offset).u32(5, GROUPS);
-    ctx.run(chunked, u, [ctx.bind(partials), ctx.bind(s)], Math.ceil((nout * GROUPS) / 64));
+    const u = uniformFor(nout, nred, kept, red, av.offset).u32(5, groups);
+    ctx.run(chunked, u, [ctx.bind(partials), ctx.bind(s)], Math.ceil((nout * groups) / 64));
     const second = ctx.kernelFor(`reduce:${op}:${outT}:${outT}`, "small", KINDS, () => source(op, outT, outT));
-    const u2 = uniformFor(nout, GROUPS, { shape: [nout], strides: [[GROUPS]] }, { shape: [GROUPS], strides: [[1]] }, 0);
+    const u2 = uniformFor(nout, groups, { shape: [nout], strides: [[groups]] }, { shape: [groups], strides: [[1]] }, 0);
     ctx.run(second, u2, [ctx.bind(out), ctx.bind(partials)], Math.ceil(nout / 64));
     ctx.free(partials);
     return out;

@@ -1,0 +1,37 @@
+/** Kernel-level profiling. @module */
+import type { KernelTime } from "./backend/backend.ts";
+import { backendFor, type Device, getDefaultDevice } from "./tensor/device.ts";
+
+export type { KernelTime };
+
+/**
+ * Runs `fn` with every kernel on `device` timed by the GPU's timestamp queries and
+ * returns the GPU milliseconds per kernel, largest first. Each dispatch then gets
+ * its own compute pass, so totals are for finding hot kernels, not for step times.
+ *
+ * @example
+ * ```ts
+ * import { profileKernels, randn } from "denograd";
+ * const x = randn([256, 256]);
+ * const times = await profileKernels(() => x.matmul(x).relu().dispose());
+ * console.table(times);
+ * ```
+ */
+export async function profileKernels(
+  fn: () => unknown,
+  device: Device = getDefaultDevice(),
+): Promise<KernelTime[]> {
+  const backend = backendFor(device);
+  if (!backend.startProfile || !backend.stopProfile) {
+    throw new Error(`profileKernels: the ${device} backend runs no GPU kernels to time; use a webgpu device`);
+  }
+  backend.startProfile();
+  try {
+    await fn();
+  } catch (e) {
+    // Stop anyway, so the device returns to batched passes.
+    await backend.stopProfile().catch(() => {});
+    throw e;
+  }
+  return await backend.stopProfile();
+}
