@@ -35,6 +35,7 @@ struct U {
 @group(0) @binding(1) var<storage, read_write> c: array<f32>;
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
+{{BIAS}}
 
 // Element offsets of batch `bi`'s A and B.
 fn batch_bases(bi: u32) -> vec2<i32> {
@@ -97,7 +98,7 @@ fn load_b4(base: i32, k: u32, n: u32) -> vec4<f32> {
   return v;
 }
 
-// C[row][col..col+3] = v, masked to M x N.
+// C[row][col..col+3] = v, masked to M x N (with the bias variants, v already holds the bias).
 fn store4(ci: u32, row: u32, col: u32, v: vec4<f32>) {
   if (row < u.M) {
     let o = ci + row * u.N + col;

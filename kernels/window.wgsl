@@ -56,6 +56,40 @@ fn im2col(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: ve
   }
 }
 
+// One invocation per column row out[b, c, ki*kw + kj, oy*Wo .. oy*Wo + Wo - 1] (u.n rows): the
+// index arithmetic is paid once per row instead of once per entry, which on llvmpipe is most
+// of the cost.
+@compute @workgroup_size(64)
+fn im2col_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+               @builtin(local_invocation_index) lid: u32) {
+  let r = group_index(wg, nwg) * 64u + lid;
+  if (r >= u.n) { return; }
+  let oy = r % u.Ho;
+  var t = r / u.Ho;
+  let kk = t % (u.kh * u.kw);
+  t = t / (u.kh * u.kw);
+  let ch = t % u.C;
+  let bi = t / u.C;
+  let ki = kk / u.kw;
+  let kj = kk % u.kw;
+  let iy = i32(oy * u.sh + ki * u.dh) - u.ph;
+  let o0 = r * u.Wo;
+  if (iy < 0 || iy >= i32(u.H)) {
+    for (var ox = 0u; ox < u.Wo; ox++) { out[o0 + ox] = {{PAD}}; }
+    return;
+  }
+  let row = i32(u.offset) + i32(bi) * u.str.x + i32(ch) * u.str.y + iy * u.str.z;
+  var ix = i32(kj * u.dw) - u.pw;
+  for (var ox = 0u; ox < u.Wo; ox++) {
+    if (ix >= 0 && ix < i32(u.W)) {
+      out[o0 + ox] = x[row + ix * u.str.w];
+    } else {
+      out[o0 + ox] = {{PAD}};
+    }
+    ix += i32(u.sw);
+  }
+}
+
 // Gather-style adjoint: one invocation per image pixel sums every column entry
 // that read it (no atomics). `u.str`/`u.offset` describe the column view.
 @compute @workgroup_size(64)

@@ -488,6 +488,9 @@ Deno.test({
       { kernel: [3, 2], stride: [2, 1], padding: [1, 0], dilation: [1, 2] },
       { kernel: [1, 1], stride: [1, 1], padding: [0, 0], dilation: [1, 1] },
       { kernel: [3, 3], stride: [1, 2], padding: [2, 1], dilation: [2, 1] },
+      // output rows of ≥ 8 entries take the row-per-invocation im2col, padding on every side
+      { kernel: [3, 3], stride: [1, 1], padding: [1, 1], dilation: [1, 1] },
+      { kernel: [2, 3], stride: [2, 1], padding: [1, 2], dilation: [1, 2] },
     ] as const;
     for (const p0 of params) {
       const p = {

@@ -140,6 +140,16 @@ export type FusedExpr =
 /** Limits every backend accepts for {@link Backend.fused}. */
 export const FUSED_LIMITS = { inputs: 6, outputs: 4, params: 16 } as const;
 
+/**
+ * A bias that {@link Backend.matmul} adds as it stores: `values` (contiguous, the operands'
+ * dtype) holds one value per row of each `[M, N]` product (`along: "rows"`, length M, as in a
+ * convolution's output channels) or per column (`"cols"`, length N, as in `linear`).
+ */
+export interface MatmulBias {
+  values: Storage;
+  along: "rows" | "cols";
+}
+
 /** GPU time of one kernel over a profiled region (see profileKernels). */
 export interface KernelTime {
   /** The kernel's name (entry point, or its cache key). */
@@ -238,10 +248,11 @@ export interface Backend {
   argReduce(op: "argmax" | "argmin", a: Storage, av: View, axis: number): Storage;
   /**
    * Batched matrix product: `av` is `[...batch, M, K]`, `bv` is `[...batch, K, N]` with identical
-   * batch dims (broadcast already applied through zero strides). Result `[...batch, M, N]`.
+   * batch dims (broadcast already applied through zero strides). Result `[...batch, M, N]`,
+   * plus `bias` where given (added as the result is stored, so it costs no extra pass).
    * float dtypes only.
    */
-  matmul(a: Storage, av: View, b: Storage, bv: View): Storage;
+  matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage;
   /**
    * im2col: `xv` is `[B, C, H, W]`. Result `[B, C, kh·kw, Ho·Wo]` (contiguous) where
    * `Ho = floor((H + 2ph − dh(kh−1) − 1)/sh) + 1` (same for W); out-of-image taps read `padValue`.

@@ -13,6 +13,7 @@ import type {
   DType,
   FusedExpr,
   HostArray,
+  MatmulBias,
   MemoryStats,
   RandomKind,
   ReduceOp,
@@ -438,7 +439,7 @@ export class CpuBackend implements Backend {
   // ---- matmul and convolution helpers ---------------------------------------------
 
   /** Batched `[..., M, K] @ [..., K, N]`, accumulated in float64. */
-  matmul(a: Storage, av: View, b: Storage, bv: View): Storage {
+  matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
     const A = this.#input("matmul", a, av);
     const B = this.#input("matmul", b, bv);
     if (!isFloat(a.dtype) || a.dtype !== b.dtype) {
@@ -469,6 +470,14 @@ export class CpuBackend implements Backend {
     // row of A as float64, so the inner loop is a dot product of two dense arrays.
     const bt = new Float64Array(K * N);
     const row = new Float64Array(K);
+    const biasLength = bias?.along === "rows" ? M : N;
+    if (bias && (bias.values.dtype !== a.dtype || bias.values.size !== biasLength)) {
+      throw new RangeError(
+        `cpu matmul: bias along ${bias.along} must be ${a.dtype} with ${biasLength} values, ` +
+          `got ${bias.values.dtype} with ${bias.values.size}`,
+      );
+    }
+    const biasValues = bias ? this.#data(bias.values) : null;
     for (let bi = 0, o = 0; bi < aBase.length; bi++) {
       for (let k = 0; k < K; k++) {
         const q = bBase[bi] + k * sbk;
@@ -477,7 +486,13 @@ export class CpuBackend implements Backend {
       for (let i = 0; i < M; i++) {
         const aRow = aBase[bi] + i * sam;
         for (let k = 0; k < K; k++) row[k] = A[aRow + k * sak];
-        for (let j = 0; j < N; j++, o++) out[o] = dot(row, bt, j * K, K);
+        if (!biasValues) {
+          for (let j = 0; j < N; j++, o++) out[o] = dot(row, bt, j * K, K);
+        } else if (bias!.along === "rows") {
+          for (let j = 0; j < N; j++, o++) out[o] = dot(row, bt, j * K, K) + biasValues[i];
+        } else {
+          for (let j = 0; j < N; j++, o++) out[o] = dot(row, bt, j * K, K) + biasValues[j];
+        }
       }
     }
     return this.#wrap(out, a.dtype);

@@ -9,7 +9,7 @@ import { Tensor } from "./tensor.ts";
 import { add, compare, div, mul, rsqrt, sub, where } from "./ops_elementwise.ts";
 import { reshape } from "./ops_movement.ts";
 import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
-import { matmul } from "./ops_linalg.ts";
+import { matmul, matmulBias } from "./ops_linalg.ts";
 import { arange, bernoulli, onesLike } from "./ops_creation.ts";
 import { isFloat } from "./dtype.ts";
 import { fusedLayerNorm } from "./_fused_norm.ts";
@@ -102,6 +102,10 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const p = windowParams("conv2d", x, [kh, kw], options, 1);
   const cols = reshape(unfoldRaw(x, p, 0), [n, groups, cg * kh * kw, p.out[0] * p.out[1]]);
   const w = reshape(weight, [groups, o / groups, cg * kh * kw]);
+  // One group: the bias rides in the matmul's store (a row per output channel).
+  if (bias && groups === 1 && bias.dtype === x.dtype && weight.dtype === x.dtype && bias.device === x.device) {
+    return reshape(matmulBias(w, cols, bias, "rows"), [n, o, p.out[0], p.out[1]]);
+  }
   let y = reshape(matmul(w, cols), [n, o, p.out[0], p.out[1]]);
   if (bias) y = add(y, reshape(bias, [1, o, 1, 1]));
   return y;

@@ -10,6 +10,7 @@ import type {
   FusedExpr,
   HostArray,
   KernelTime,
+  MatmulBias,
   MemoryStats,
   RandomKind,
   ReduceOp,
@@ -480,8 +481,8 @@ export class WebGPUBackend implements Backend, GpuContext {
   }
 
   /** {@link Backend.matmul} */
-  matmul(a: Storage, av: View, b: Storage, bv: View): Storage {
-    return matmul(this, a, av, b, bv);
+  matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
+    return matmul(this, a, av, b, bv, bias);
   }
 
   /** {@link Backend.im2col} */

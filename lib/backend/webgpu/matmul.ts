@@ -4,9 +4,9 @@
  * body and stores come from {@link matmulSource}) and dispatches it.
  * @module
  */
-import type { Storage, View } from "../backend.ts";
+import type { MatmulBias, Storage, View } from "../backend.ts";
 import { numel } from "../_view.ts";
-import { collapseDims, fillTemplate, TEMPLATES, UniformBlock } from "./kernels.ts";
+import { type BindingKind, collapseDims, fillTemplate, TEMPLATES, UniformBlock } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
 
 /** Tile parameters of the generated kernel. */
@@ -37,7 +37,22 @@ export const TILING: MatmulTiling = { wgx: 8, wgy: 2, tm: 32, tn: 8, bk: 32, unr
 export interface MatmulVariant {
   aK1: boolean;
   bN1: boolean;
+  /** A bias added on store (binding 4), one value per row or per column. */
+  bias?: "rows" | "cols";
 }
+
+/** Binding 4 and the reads of the bias variants (indices clamped: masked stores drop the edge). */
+const BIAS_SOURCE = {
+  rows: `@group(0) @binding(4) var<storage, read> bias: array<f32>;
+fn bias4(row: u32, col: u32) -> vec4<f32> {
+  return vec4<f32>(bias[min(row, u.M - 1u)]);
+}`,
+  cols: `@group(0) @binding(4) var<storage, read> bias: array<f32>;
+fn bias4(row: u32, col: u32) -> vec4<f32> {
+  let last = u.N - 1u;
+  return vec4<f32>(bias[min(col, last)], bias[min(col + 1u, last)], bias[min(col + 2u, last)], bias[min(col + 3u, last)]);
+}`,
+};
 
 const sources = new Map<string, string>();
 
@@ -68,7 +83,12 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
       ),
       `      }`,
     ].join("\n");
-  const store = R.flatMap((r) => Q.map((q) => `  store4(ci, row + ${r}u, col + ${q * 4}u, acc${r}_${q});`));
+  const store = R.flatMap((r) =>
+    Q.map((q) => {
+      const [i, j] = [`row + ${r}u`, `col + ${q * 4}u`];
+      return `  store4(ci, ${i}, ${j}, acc${r}_${q}${v.bias ? ` + bias4(${i}, ${j})` : ""});`;
+    })
+  );
   src = fillTemplate(TEMPLATES.matmul, {
     WGX: String(wgx),
     WGY: String(wgy),
@@ -86,13 +106,14 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
     DECL: decl.join("\n"),
     BODY: range(unroll).map(step).join("\n"),
     STORE: store.join("\n"),
+    BIAS: v.bias ? BIAS_SOURCE[v.bias] : "",
   });
   sources.set(key, src);
   return src;
 }
 
 /** {@link Backend.matmul}. */
-export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: View): Storage {
+export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
   const sa = ctx.live(a, "matmul");
   const sb = ctx.live(b, "matmul");
   if (sa.dtype !== "float32" || sb.dtype !== "float32") {
@@ -118,13 +139,23 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   if (nb * M * N === 0) return out;
   const bd = collapseDims(batch, [av.strides.slice(0, r - 2), bv.strides.slice(0, r - 2)]);
   const [sAm, sAk, sBk, sBn] = [av.strides[r - 2], av.strides[r - 1], bv.strides[r - 2], bv.strides[r - 1]];
-  const source = matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1 });
+  const biasStorage = bias ? ctx.live(bias.values, "matmul") : null;
+  if (bias && (biasStorage!.dtype !== "float32" || biasStorage!.size !== (bias.along === "rows" ? M : N))) {
+    throw new RangeError(
+      `webgpu matmul: bias along ${bias.along} must be float32 with ${bias.along === "rows" ? M : N} values, ` +
+        `got ${biasStorage!.dtype} with ${biasStorage!.size}`,
+    );
+  }
+  const source = matmulSource(TILING, { aK1: sAk === 1 || K === 1, bN1: sBn === 1 || N === 1, bias: bias?.along });
+  const kinds: BindingKind[] = ["storage", "read-only-storage", "read-only-storage"];
+  if (bias) kinds.push("read-only-storage");
   // Named by shape so kernel profiles tell the matmuls of a step apart.
   const kernel = {
-    ...ctx.kernel(source, "main", ["storage", "read-only-storage", "read-only-storage"]),
-    name: `matmul ${nb}x[${M},${K}]@[${K},${N}]`,
+    ...ctx.kernel(source, "main", kinds),
+    name: `matmul ${nb}x[${M},${K}]@[${K},${N}]${bias ? ` + bias(${bias.along})` : ""}`,
   };
   const bindings = [ctx.bind(out), ctx.bind(sa), ctx.bind(sb)];
+  if (biasStorage) bindings.push(ctx.bind(biasStorage));
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const tilesX = Math.ceil(N / (TILING.wgx * TILING.tn));
   const tilesY = Math.ceil(M / (TILING.wgy * TILING.tm));

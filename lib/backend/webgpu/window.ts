@@ -28,16 +28,18 @@ export function im2col(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, p
   const out = ctx.alloc(n, s.dtype, "im2col");
   if (n === 0) return out;
   const pad = t === "f32" ? "u.padf" : t === "i32" ? "u.padi" : "u32(u.padi)";
+  // Rows of at least 8 entries go one row per invocation; shorter ones one entry per invocation.
+  const rows = Wo >= 8 ? n / Wo : 0;
   const kernel = ctx.kernelFor(
     `im2col:${t}`,
-    "im2col",
+    rows ? "im2col_rows" : "im2col",
     ["storage", "read-only-storage"],
     () => fillTemplate(TEMPLATES.window, { T: t, ACC: t, PAD: pad, STORE: "acc" }),
   );
-  const u = new UniformBlock().u32(0, n).f32(20, padValue)
+  const u = new UniformBlock().u32(0, rows || n).f32(20, padValue)
     .i32(21, s.dtype === "bool" ? (padValue !== 0 ? 1 : 0) : new Int32Array([padValue])[0]);
   geometry(u, xv.shape, p, Ho, Wo, xv);
-  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], Math.ceil(n / 64));
+  ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], Math.ceil((rows || n) / 64));
   return out;
 }
 
