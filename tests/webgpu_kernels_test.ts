@@ -430,18 +430,29 @@ Deno.test({
 
 // ---- matmul ------------------------------------------------------------------------------
 
-async function matmulCase(batch: number[], M: number, K: number, N: number, la: Layout, lb: Layout, seed: number) {
+async function matmulCase(
+  batch: number[],
+  M: number,
+  K: number,
+  N: number,
+  la: Layout,
+  lb: Layout,
+  seed: number,
+  along?: "rows" | "cols",
+) {
   const a = operand([...batch, M, K], la, "float32", -1, 1, seed);
   const b = operand([...batch, K, N], lb, "float32", -1, 1, seed + 1);
+  const biasLength = along === "rows" ? M : N;
+  const bias = along ? operand([biasLength], "contiguous", "float32", -1, 1, seed + 2) : null;
   const absA = cpu.unary("abs", a.c, a.v, "float32");
   const absB = cpu.unary("abs", b.c, b.v, "float32");
   const bs = cpu.matmul(absA, contiguousView(a.v.shape), absB, contiguousView(b.v.shape));
-  const bound = ((await cpu.read(bs)) as Float32Array).map((v) => v * (K + 2) * 2 ** -24 + 1e-7);
+  const bound = ((await cpu.read(bs)) as Float32Array).map((v) => (v + 1) * (K + 3) * 2 ** -24 + 1e-7);
   [absA, absB, bs].forEach((s) => cpu.free(s));
   await check(
-    g.matmul(a.g, a.v, b.g, b.v),
-    cpu.matmul(a.c, a.v, b.c, b.v),
-    `matmul [${batch}] ${M}x${K}x${N} ${la}/${lb}`,
+    g.matmul(a.g, a.v, b.g, b.v, bias && along ? { values: bias.g, along } : undefined),
+    cpu.matmul(a.c, a.v, b.c, b.v, bias && along ? { values: bias.c, along } : undefined),
+    `matmul [${batch}] ${M}x${K}x${N} ${la}/${lb}${along ? ` bias along ${along}` : ""}`,
     {
       rtol: 0,
       bound,
@@ -449,10 +460,11 @@ async function matmulCase(batch: number[], M: number, K: number, N: number, la: 
   );
   freePair(a);
   freePair(b);
+  if (bias) freePair(bias);
 }
 
 Deno.test({
-  name: "webgpu matmul matches cpu (odd M/N/K, transposed/sliced/broadcast inputs, batches)",
+  name: "webgpu matmul matches cpu (odd M/N/K, transposed/sliced/broadcast inputs, batches, biases)",
   ignore,
   async fn() {
     let seed = 5000;
@@ -474,6 +486,14 @@ Deno.test({
     await matmulCase([2, 3], 7, 33, 5, "contiguous", "broadcast", seed += 2);
     await matmulCase([3], 33, 7, 65, "broadcast", "transposed", seed += 2);
     await matmulCase([2, 1, 2], 7, 9, 7, "sliced", "sliced", seed += 2);
+    // narrow N under many rows runs as (Bᵀ Aᵀ)ᵀ with a transposed store; batched and with biases
+    await matmulCase([3], 40, 9, 30, "broadcast", "transposed", seed += 3);
+    await matmulCase([2, 3], 70, 5, 27, "sliced", "contiguous", seed += 3);
+    for (const along of ["rows", "cols"] as const) {
+      await matmulCase([3], 40, 9, 30, "transposed", "contiguous", seed += 3, along);
+      await matmulCase([2], 33, 65, 67, "contiguous", "sliced", seed += 3, along);
+      await matmulCase([], 5, 7, 3, "contiguous", "contiguous", seed += 3, along);
+    }
   },
 });
 
