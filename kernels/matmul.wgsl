@@ -6,7 +6,8 @@
 // $SBN are `u.sAk` / `u.sBn`, or the literal 1 in the contiguous variants the
 // host picks when that stride is 1. Shapes, strides and offsets stay in `u`, and
 // A and B are read through strides, so transposed or sliced views need no copy.
-// Batch index = workgroup_id.z + batch0, decomposed through bshape;
+// Batch index = workgroup_id.z + batch0, decomposed through bshape; C starts at offC (a split-K
+// slice of a partial-sums buffer, see matmul.ts);
 // tile0x/tile0y offset grids wider than maxComputeWorkgroupsPerDimension (the
 // host splits such dispatches).
 struct U {
@@ -23,7 +24,7 @@ struct U {
   sBk: i32,
   sBn: i32,
   batch0: u32,
-  pad0: u32,
+  offC: u32,
   pad1: u32,
   pad2: u32,
   bshape: Dims,
@@ -132,6 +133,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   let row = m0 + ty * {{TM}}u;
   let col = n0 + tx * {{TN}}u;
-  let ci = bi * u.M * u.N;
+  let ci = u.offC + bi * u.M * u.N;
 {{STORE}}
 }

@@ -401,6 +401,26 @@ Deno.test({
 });
 
 Deno.test({
+  name: "webgpu sums of millions of elements are complete (llvmpipe ends any invocation's loops at 65,535 steps)",
+  ignore,
+  async fn() {
+    // Before the two-pass split kept each invocation under MAX_LOOP elements, 2^23 ones summed
+    // to 8388352 on llvmpipe: 128 partials of 65,534 elements each.
+    const cases: [number[], number[]][] = [[[2 ** 23 + 3], [0]], [[2, 2 ** 22 + 5], [1]], [[3, 2 ** 21, 2], [0, 1]]];
+    for (const [shape, axes] of cases) {
+      const n = shape.reduce((a, b) => a * b, 1);
+      const ones = g.fill(n, 1, "float32");
+      const sum = g.reduce("sum", ones, contiguousView(shape), axes);
+      const got = (await g.read(sum)) as Float32Array;
+      const want = axes.reduce((a: number, d) => a * shape[d], 1);
+      assert.ok(got.every((v) => v === want), `sum over [${axes}] of ones [${shape}]: got ${got}, want ${want}`);
+      g.free(ones);
+      g.free(sum);
+    }
+  },
+});
+
+Deno.test({
   name: "webgpu argmax/argmin match cpu",
   ignore,
   async fn() {
@@ -494,6 +514,11 @@ Deno.test({
       await matmulCase([2], 33, 65, 67, "contiguous", "sliced", seed += 3, along);
       await matmulCase([], 5, 7, 3, "contiguous", "contiguous", seed += 3, along);
     }
+    // long K: split into slices summed afterwards (llvmpipe cut one workgroup's 32768-long loop
+    // short), with and without a bias, a swapped narrow N and a batch
+    await matmulCase([], 8, 40000, 8, "contiguous", "transposed", seed += 3);
+    await matmulCase([], 64, 20000, 10, "contiguous", "transposed", seed += 3, "cols");
+    await matmulCase([2], 40, 9000, 30, "sliced", "contiguous", seed += 3, "rows");
   },
 });
 

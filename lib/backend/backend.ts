@@ -247,6 +247,11 @@ export interface Backend {
   /** Index (int32) of the first max/min along `axis`; result shape is `av.shape` with `axis` set to 1. */
   argReduce(op: "argmax" | "argmin", a: Storage, av: View, axis: number): Storage;
   /**
+   * Longest axis {@link argReduce} handles in one pass, where the backend has a limit (WebGPU:
+   * llvmpipe ends a shader's loops after 65,535 steps); longer axes are reduced in chunks.
+   */
+  readonly argReduceLength?: number;
+  /**
    * Batched matrix product: `av` is `[...batch, M, K]`, `bv` is `[...batch, K, N]` with identical
    * batch dims (broadcast already applied through zero strides). Result `[...batch, M, N]`,
    * plus `bias` where given (added as the result is stored, so it costs no extra pass).

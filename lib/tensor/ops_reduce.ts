@@ -4,7 +4,9 @@ import { record, withGradMode } from "../autograd/grad_mode.ts";
 import { isFloat } from "./dtype.ts";
 import { type ReduceOptions, Tensor } from "./tensor.ts";
 import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";
-import { expand, reshape } from "./ops_movement.ts";
+import { expand, reshape, transpose } from "./ops_movement.ts";
+import { pad } from "./ops_combine.ts";
+import { gather } from "./ops_index.ts";
 import { arange } from "./ops_creation.ts";
 import { fusedSoftmax } from "./_fused_norm.ts";
 
@@ -136,8 +138,37 @@ export function minWithIndices(x: Tensor, dim: number, options: ReduceOptions = 
 
 function argRaw(op: "argmax" | "argmin", x: Tensor, axis: number): Tensor {
   if (x.shape[axis] === 0) throw new RangeError(`${op}: cannot reduce an empty dimension (shape [${x.shape}])`);
+  const limit = x.backend.argReduceLength;
+  if (limit !== undefined && x.shape[axis] > limit) return withGradMode(false, () => chunkedArg(op, x, axis, limit));
   const s = x.backend.argReduce(op, x.storage(op), x.layout, axis);
   return Tensor.fromStorage(s, keptShape(x.shape, [axis]), "int32", x.device);
+}
+
+/**
+ * argmax/argmin over an axis longer than the backend's one-pass limit: the winner of each
+ * chunk (padded with a value that never wins over a real element), then the winning chunk.
+ * The first maximum (or first NaN) of the winning chunk is the first overall, as in one pass.
+ */
+function chunkedArg(op: "argmax" | "argmin", x: Tensor, axis: number, chunk: number): Tensor {
+  const last = x.ndim - 1;
+  const xt = transpose(x, axis, last);
+  const len = xt.shape[last], chunks = Math.ceil(len / chunk);
+  const lead = xt.shape.slice(0, last);
+  const max = op === "argmax";
+  const never = x.dtype === "int32"
+    ? (max ? -2147483648 : 2147483647)
+    : x.dtype === "bool"
+    ? (max ? 0 : 1)
+    : max
+    ? -Infinity
+    : Infinity;
+  const padded = chunks * chunk > len ? pad(xt, [0, chunks * chunk - len], never) : xt;
+  const blocks = reshape(padded, [...lead, chunks, chunk]);
+  const local = argRaw(op, blocks, last + 1);
+  const winners = reshape(gather(blocks, last + 1, local), [...lead, chunks]);
+  const best = argRaw(op, winners, last);
+  const offset = gather(reshape(local, [...lead, chunks]), last, best);
+  return transpose(add(mul(best, chunk), offset), axis, last);
 }
 
 /** argmax/argmin along `dim`, or over the flattened tensor when `dim` is undefined. */

@@ -27,7 +27,15 @@ import { gather, scatterAdd } from "./index.ts";
 import { crossEntropy, crossEntropyBackward } from "./cross_entropy.ts";
 import * as norm from "./norm.ts";
 import { assertNone } from "./assert.ts";
-import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock, wgslType } from "./kernels.ts";
+import {
+  type BindingKind,
+  gridFor,
+  type Kernel,
+  KernelCache,
+  LOOP_BUDGET,
+  type UniformBlock,
+  wgslType,
+} from "./kernels.ts";
 import { matmul } from "./matmul.ts";
 import { copyInto, fill, random } from "./misc.ts";
 import { BufferPool, pooledBuffer } from "./pool.ts";
@@ -481,6 +489,9 @@ export class WebGPUBackend implements Backend, GpuContext {
   }
 
   /** {@link Backend.matmul} */
+  /** One arg kernel invocation walks the whole axis, so it must stay under the loop budget. */
+  readonly argReduceLength = LOOP_BUDGET;
+
   matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
     return matmul(this, a, av, b, bv, bias);
   }

@@ -62,6 +62,14 @@ export function fillTemplate(template: string, vars: Record<string, string>): st
   return commonSrc + "\n" + out;
 }
 
+/**
+ * Loop steps one invocation may take, in all its loops together. llvmpipe ends every
+ * invocation's loops after 65,535 back-edges in total without any error (a guard against
+ * endless shaders), so kernels whose loops grow with the data split the work to stay well
+ * below that: a sum of 2^23 elements otherwise came out as 8388352.
+ */
+export const LOOP_BUDGET = 16384;
+
 /** Binding kinds after the uniform at binding 0. */
 export type BindingKind = "storage" | "read-only-storage";
 

@@ -6,7 +6,17 @@
  */
 import type { MatmulBias, Storage, View } from "../backend.ts";
 import { numel } from "../_view.ts";
-import { type BindingKind, collapseDims, fillTemplate, TEMPLATES, UniformBlock } from "./kernels.ts";
+import {
+  type BindingKind,
+  collapseDims,
+  fillTemplate,
+  type Kernel,
+  LOOP_BUDGET,
+  TEMPLATES,
+  UniformBlock,
+} from "./kernels.ts";
+import type { Binding } from "./recorder.ts";
+import { reduce } from "./reduce.ts";
 import type { GpuContext } from "./storage.ts";
 
 /** Tile parameters of the generated kernel. */
@@ -157,8 +167,7 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
     throw new RangeError(`webgpu matmul: shapes [${av.shape}] and [${bv.shape}] do not match`);
   }
   const nb = numel(batch);
-  const out = ctx.alloc(nb * M * N, "float32", "matmul");
-  if (nb * M * N === 0) return out;
+  if (nb * M * N === 0) return ctx.alloc(0, "float32", "matmul");
   const bd = collapseDims(batch, [av.strides.slice(0, r - 2), bv.strides.slice(0, r - 2)]);
   const biasStorage = bias ? ctx.live(bias.values, "matmul") : null;
   if (bias && (biasStorage!.dtype !== "float32" || biasStorage!.size !== (bias.along === "rows" ? M : N))) {
@@ -196,33 +205,114 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
     };
   const [sAm, sAk, sBk, sBn] = p.s;
   const tiling = p.M <= NARROW ? NARROW_TILING : TILING;
-  const source = matmulSource(tiling, {
+  const variant: MatmulVariant = {
     aK1: sAk === 1 || K === 1,
     bN1: sBn === 1 || p.N === 1,
     bias: p.bias,
     transposedOut: swap,
-  });
-  const kinds: BindingKind[] = ["storage", "read-only-storage", "read-only-storage"];
-  if (bias) kinds.push("read-only-storage");
-  // Named by shape so kernel profiles tell the matmuls of a step apart.
-  const kernel = {
-    ...ctx.kernel(source, "main", kinds),
-    name: `matmul ${nb}x[${M},${K}]@[${K},${N}]${bias ? ` + bias(${bias.along})` : ""}${swap ? " as (BᵀAᵀ)ᵀ" : ""}`,
   };
-  const bindings = [ctx.bind(out), ctx.bind(p.a), ctx.bind(p.b)];
-  if (biasStorage) bindings.push(ctx.bind(biasStorage));
-  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const name = `matmul ${nb}x[${M},${K}]@[${K},${N}]${bias ? ` + bias(${bias.along})` : ""}${
+    swap ? " as (BᵀAᵀ)ᵀ" : ""
+  }`;
   const tilesX = Math.ceil(p.N / (tiling.wgx * tiling.tn));
   const tilesY = Math.ceil(p.M / (tiling.wgy * tiling.tm));
+  const splits = kSplits(tiling, tilesX * tilesY * nb, K, [sAk, sBk]);
+  if (splits === 1) {
+    const out = ctx.alloc(nb * M * N, "float32", "matmul");
+    const kernel = matmulKernel(ctx, matmulSource(tiling, variant), !!bias, name);
+    const bindings = [ctx.bind(out), ctx.bind(p.a), ctx.bind(p.b)];
+    if (biasStorage) bindings.push(ctx.bind(biasStorage));
+    dispatchTiles(ctx, kernel, bindings, { ...p, K, offC: 0 }, bd.shape, tilesX, tilesY, nb);
+    return out;
+  }
+  // Split-K: slice s multiplies K range [s·chunk, (s+1)·chunk) into its own plane of a partial
+  // sums buffer (the first slice adds the bias); one reduction over the slices gives C.
+  const chunk = Math.ceil(K / splits);
+  const slices = Math.ceil(K / chunk);
+  const size = nb * M * N;
+  const partials = ctx.alloc(slices * size, "float32", "matmul");
+  const plain = matmulKernel(ctx, matmulSource(tiling, { ...variant, bias: undefined }), false, name);
+  const first = bias ? matmulKernel(ctx, matmulSource(tiling, variant), true, name) : plain;
+  for (let sIdx = 0; sIdx < slices; sIdx++) {
+    const k0 = sIdx * chunk;
+    const bindings = [ctx.bind(partials), ctx.bind(p.a), ctx.bind(p.b)];
+    if (sIdx === 0 && biasStorage) bindings.push(ctx.bind(biasStorage));
+    const slice = {
+      ...p,
+      K: Math.min(chunk, K - k0),
+      offA: p.offA + k0 * sAk,
+      offB: p.offB + k0 * sBk,
+      offC: sIdx * size,
+    };
+    dispatchTiles(ctx, sIdx === 0 ? first : plain, bindings, slice, bd.shape, tilesX, tilesY, nb);
+  }
+  const summed = reduce(ctx, "sum", partials, { shape: [slices, size], strides: [size, 1], offset: 0 }, [0]);
+  ctx.free(partials);
+  return summed;
+}
+
+/**
+ * K slices for one product: enough that no invocation's loops take more than
+ * {@link LOOP_BUDGET} steps (llvmpipe silently cut a single workgroup's K = 32768 walk short,
+ * leaving a wrong result), and, when the tiles alone give too few workgroups to keep every core
+ * busy, enough to add some (each slice still long enough to amortize its pass). Negative K
+ * strides (no view produces them today) keep one slice.
+ */
+function kSplits(t: MatmulTiling, workgroups: number, K: number, kStrides: readonly number[]): number {
+  if (kStrides.some((s) => s < 0)) return 1;
+  const threads = t.wgx * t.wgy;
+  const stepsPerTile = 1 + Math.ceil((t.bk * t.wgy * t.tm) / 4 / threads) +
+    Math.ceil((t.bk * t.wgx * t.tn) / 4 / threads) + t.bk / t.unroll;
+  const maxK = Math.max(1, Math.floor(LOOP_BUDGET / stepsPerTile)) * t.bk;
+  let splits = Math.ceil(K / maxK);
+  if (workgroups < MIN_WORKGROUPS) splits = Math.max(splits, Math.min(Math.floor(K / MIN_SLICE), MIN_WORKGROUPS));
+  return Math.max(1, splits);
+}
+
+/** Workgroups below which split-K adds parallelism. */
+const MIN_WORKGROUPS = 8;
+/** Shortest K slice worth its own pass. */
+const MIN_SLICE = 512;
+
+function matmulKernel(ctx: GpuContext, source: string, withBias: boolean, name: string) {
+  const kinds: BindingKind[] = ["storage", "read-only-storage", "read-only-storage"];
+  if (withBias) kinds.push("read-only-storage");
+  // Named by shape so kernel profiles tell the matmuls of a step apart.
+  return { ...ctx.kernel(source, "main", kinds), name };
+}
+
+interface Problem {
+  M: number;
+  N: number;
+  K: number;
+  offA: number;
+  offB: number;
+  offC: number;
+  s: number[];
+  bs: number[][];
+}
+
+function dispatchTiles(
+  ctx: GpuContext,
+  kernel: Kernel,
+  bindings: Binding[],
+  p: Problem,
+  bshape: readonly number[],
+  tilesX: number,
+  tilesY: number,
+  nb: number,
+): void {
+  const max = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const [sAm, sAk, sBk, sBn] = p.s;
   for (let z0 = 0; z0 < nb; z0 += max) {
     for (let y0 = 0; y0 < tilesY; y0 += max) {
       for (let x0 = 0; x0 < tilesX; x0 += max) {
         const u = new UniformBlock()
-          .u32(0, p.M).u32(1, p.N).u32(2, K).u32(3, bd.shape.length)
+          .u32(0, p.M).u32(1, p.N).u32(2, p.K).u32(3, bshape.length)
           .u32(4, p.offA).u32(5, p.offB).u32(6, x0).u32(7, y0)
           .i32(8, sAm).i32(9, sAk).i32(10, sBk).i32(11, sBn)
-          .u32(12, z0)
-          .dims(16, bd.shape).strides(24, p.bs[0]).strides(32, p.bs[1]);
+          .u32(12, z0).u32(13, p.offC)
+          .dims(16, bshape).strides(24, p.bs[0]).strides(32, p.bs[1]);
         ctx.runGrid(kernel, u, bindings, [
           Math.min(max, tilesX - x0),
           Math.min(max, tilesY - y0),
@@ -231,5 +321,4 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
       }
     }
   }
-  return out;
 }

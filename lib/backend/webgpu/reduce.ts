@@ -1,7 +1,15 @@
 /** Reductions (sum/prod/max/min) and argmax/argmin. @module */
 import type { DType, ReduceOp, Storage, View } from "../backend.ts";
 import { numel } from "../_view.ts";
-import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
+import {
+  collapseDims,
+  fillTemplate,
+  LOOP_BUDGET,
+  TEMPLATES,
+  UniformBlock,
+  type WgslType,
+  wgslType,
+} from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
 
 const KINDS = ["storage", "read-only-storage"] as const;
@@ -85,8 +93,7 @@ export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes
   const outT = wgslType(outDtype, op);
   const outShape = av.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const nout = numel(outShape);
-  const out = ctx.alloc(nout, outDtype, op);
-  if (nout === 0) return out;
+  if (nout === 0) return ctx.alloc(0, outDtype, op);
   const { kept, red } = split(av, axes);
   const nred = numel(axes.map((d) => av.shape[d]));
   const tree = nred >= TREE_THRESHOLD;
@@ -97,20 +104,20 @@ export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes
     () => source(op, inT, outT),
   );
   if (tree && nout <= CHUNKED_MAX_OUTPUTS) {
-    // two passes: GROUPS interleaved partials per output, then a short reduction of those
-    // Each invocation should combine a few dozen elements at least: with thousands of outputs
-    // and short rows, per-invocation overhead otherwise dominates on llvmpipe.
-    const groups = Math.min(GROUPS, Math.max(8, Math.ceil(nred / 64)));
+    // Two passes: `groups` interleaved partials per output, then the same reduction over those.
+    // Each invocation should combine a few dozen elements at least (with thousands of outputs and
+    // short rows, per-invocation overhead otherwise dominates on llvmpipe), and at most
+    // LOOP_BUDGET (llvmpipe silently ends an invocation's loops after 65,535 steps).
+    const groups = Math.max(Math.min(GROUPS, Math.max(8, Math.ceil(nred / 64))), Math.ceil(nred / LOOP_BUDGET));
     const partials = ctx.alloc(nout * groups, outDtype, op);
     const chunked = ctx.kernelFor(`reduce:${op}:${inT}:${outT}`, "chunked", KINDS, () => source(op, inT, outT));
     const u = uniformFor(nout, nred, kept, red, av.offset).u32(5, groups);
     ctx.run(chunked, u, [ctx.bind(partials), ctx.bind(s)], Math.ceil((nout * groups) / 64));
-    const second = ctx.kernelFor(`reduce:${op}:${outT}:${outT}`, "small", KINDS, () => source(op, outT, outT));
-    const u2 = uniformFor(nout, groups, { shape: [nout], strides: [[groups]] }, { shape: [groups], strides: [[1]] }, 0);
-    ctx.run(second, u2, [ctx.bind(out), ctx.bind(partials)], Math.ceil(nout / 64));
+    const second = reduce(ctx, op, partials, { shape: [nout, groups], strides: [groups, 1], offset: 0 }, [1]);
     ctx.free(partials);
-    return out;
+    return second;
   }
+  const out = ctx.alloc(nout, outDtype, op);
   const u = uniformFor(nout, nred, kept, red, av.offset);
   ctx.run(kernel, u, [ctx.bind(out), ctx.bind(s)], tree ? nout : Math.ceil(nout / 64));
   return out;
