@@ -203,7 +203,7 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
       bs: bd.strides,
       bias: bias?.along,
     };
-  const [sAm, sAk, sBk, sBn] = p.s;
+  const [, sAk, sBk, sBn] = p.s;
   const tiling = p.M <= NARROW ? NARROW_TILING : TILING;
   const variant: MatmulVariant = {
     aK1: sAk === 1 || K === 1,
