@@ -100,11 +100,14 @@ fn load_b4(base: i32, k: u32, n: u32) -> vec4<f32> {
 }
 
 // C[row][col..col+3] = v, masked to M x N (with the bias variants, v already holds the bias).
-// $STORE4 writes it row-major, or, in the transposed-output variant (the host computed
-// C = A @ B as Cᵀ = Bᵀ @ Aᵀ so that a narrow N became the tile's M), at C[col + j][row].
 fn store4(ci: u32, row: u32, col: u32, v: vec4<f32>) {
   if (row < u.M) {
-{{STORE4}}
+    let o = ci + row * u.N + col;
+    if (col + 3u < u.N) {
+      c[o] = v.x; c[o + 1u] = v.y; c[o + 2u] = v.z; c[o + 3u] = v.w;
+    } else {
+      for (var j = 0u; j < 4u; j++) { if (col + j < u.N) { c[o + j] = v[j]; } }
+    }
   }
 }
 

@@ -26,7 +26,7 @@ Deno.test({
       z.dispose();
     });
     assert.deepEqual(out, plain);
-    const mm = times.find((t) => t.name === "matmul 1x[33,17]@[17,9]");
+    const mm = times.find((t) => t.name.startsWith("matmul 1x[33,17]@[17,9]"));
     assert.ok(mm, `a matmul entry named by shape, got ${times.map((t) => t.name)}`);
     assert.equal(mm.calls, 1);
     assert.ok(times.length >= 3, "matmul, relu and add each appear");

@@ -17,7 +17,8 @@ import {
 } from "./kernels.ts";
 import type { Binding } from "./recorder.ts";
 import { reduce } from "./reduce.ts";
-import type { GpuContext } from "./storage.ts";
+import type { GpuContext, WebGPUStorage } from "./storage.ts";
+import { copyInto } from "./misc.ts";
 
 /** Tile parameters of the generated kernel. */
 export interface MatmulTiling {
@@ -50,15 +51,6 @@ export const NARROW_TILING: MatmulTiling = { wgx: 8, wgy: 1, tm: 32, tn: 8, bk: 
 /** Row count up to which {@link NARROW_TILING} is used (and below which a narrow N is swapped into M). */
 export const NARROW = 32;
 
-const STORE4_ROWS = `    let o = ci + row * u.N + col;
-    if (col + 3u < u.N) {
-      c[o] = v.x; c[o + 1u] = v.y; c[o + 2u] = v.z; c[o + 3u] = v.w;
-    } else {
-      for (var j = 0u; j < 4u; j++) { if (col + j < u.N) { c[o + j] = v[j]; } }
-    }`;
-const STORE4_TRANSPOSED =
-  `    for (var j = 0u; j < 4u; j++) { if (col + j < u.N) { c[ci + (col + j) * u.M + row] = v[j]; } }`;
-
 /**
  * Stride specializations: `aK1` when A's K stride is 1, `bN1` when B's N
  * stride is 1 (the stride becomes the literal 1 instead of a uniform read).
@@ -68,8 +60,6 @@ export interface MatmulVariant {
   bN1: boolean;
   /** A bias added on store (binding 4), one value per row or per column. */
   bias?: "rows" | "cols";
-  /** Store the `[M, N]` result transposed (`c[col·M + row]`). */
-  transposedOut?: boolean;
 }
 
 /** Binding 4 and the reads of the bias variants (indices clamped: masked stores drop the edge). */
@@ -138,7 +128,6 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
     BODY: range(unroll).map(step).join("\n"),
     STORE: store.join("\n"),
     BIAS: v.bias ? BIAS_SOURCE[v.bias] : "",
-    STORE4: v.transposedOut ? STORE4_TRANSPOSED : STORE4_ROWS,
   });
   sources.set(key, src);
   return src;
@@ -177,8 +166,8 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
     );
   }
   // A narrow N (e.g. a weight gradient's 27 taps, or 10 classes) under many rows: compute
-  // Cᵀ = Bᵀ @ Aᵀ (transposed views, no copies) with the narrow side as the tile's rows, and
-  // store it transposed, so the result is still row-major C.
+  // Cᵀ = Bᵀ @ Aᵀ (transposed views, no copies) with the narrow side as the tile's rows, then
+  // copy it transposed into C (a small copy: C has at most 32 columns).
   const swap = N <= NARROW && M > NARROW;
   const p = swap
     ? {
@@ -209,7 +198,6 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
     aK1: sAk === 1 || K === 1,
     bN1: sBn === 1 || p.N === 1,
     bias: p.bias,
-    transposedOut: swap,
   };
   const name = `matmul ${nb}x[${M},${K}]@[${K},${N}]${bias ? ` + bias(${bias.along})` : ""}${
     swap ? " as (BᵀAᵀ)ᵀ" : ""
@@ -217,22 +205,47 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   const tilesX = Math.ceil(p.N / (tiling.wgx * tiling.tn));
   const tilesY = Math.ceil(p.M / (tiling.wgy * tiling.tm));
   const splits = kSplits(tiling, tilesX * tilesY * nb, K, [sAk, sBk]);
-  if (splits === 1) {
-    const out = ctx.alloc(nb * M * N, "float32", "matmul");
+  const result = splits === 1 ? ctx.alloc(nb * M * N, "float32", "matmul") : null;
+  if (result) {
     const kernel = matmulKernel(ctx, matmulSource(tiling, variant), !!bias, name);
-    const bindings = [ctx.bind(out), ctx.bind(p.a), ctx.bind(p.b)];
+    const bindings = [ctx.bind(result), ctx.bind(p.a), ctx.bind(p.b)];
     if (biasStorage) bindings.push(ctx.bind(biasStorage));
     dispatchTiles(ctx, kernel, bindings, { ...p, K, offC: 0 }, bd.shape, tilesX, tilesY, nb);
-    return out;
   }
-  // Split-K: slice s multiplies K range [s·chunk, (s+1)·chunk) into its own plane of a partial
-  // sums buffer (the first slice adds the bias); one reduction over the slices gives C.
+  const product = result ?? splitK(ctx, p, K, splits, tiling, variant, name, biasStorage, bd.shape, tilesX, tilesY, nb);
+  if (!swap) return product;
+  const out = ctx.alloc(nb * M * N, "float32", "matmul");
+  const view = (strides: number[]) => ({ shape: [nb, M, N], strides, offset: 0 });
+  copyInto(ctx, out, view([M * N, N, 1]), product, view([M * N, 1, M]));
+  ctx.free(product);
+  return out;
+}
+
+/**
+ * Split-K: slice s multiplies K range [s·chunk, (s+1)·chunk) into its own plane of a partial
+ * sums buffer (the first slice adds the bias); one reduction over the slices gives the product.
+ */
+function splitK(
+  ctx: GpuContext,
+  p: Omit<Problem, "K" | "offC"> & { a: WebGPUStorage; b: WebGPUStorage },
+  K: number,
+  splits: number,
+  tiling: MatmulTiling,
+  variant: MatmulVariant,
+  name: string,
+  biasStorage: WebGPUStorage | null,
+  bshape: readonly number[],
+  tilesX: number,
+  tilesY: number,
+  nb: number,
+): Storage {
+  const [, sAk, sBk] = p.s;
   const chunk = Math.ceil(K / splits);
   const slices = Math.ceil(K / chunk);
-  const size = nb * M * N;
+  const size = nb * p.M * p.N;
   const partials = ctx.alloc(slices * size, "float32", "matmul");
   const plain = matmulKernel(ctx, matmulSource(tiling, { ...variant, bias: undefined }), false, name);
-  const first = bias ? matmulKernel(ctx, matmulSource(tiling, variant), true, name) : plain;
+  const first = biasStorage ? matmulKernel(ctx, matmulSource(tiling, variant), true, name) : plain;
   for (let sIdx = 0; sIdx < slices; sIdx++) {
     const k0 = sIdx * chunk;
     const bindings = [ctx.bind(partials), ctx.bind(p.a), ctx.bind(p.b)];
@@ -244,7 +257,7 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
       offB: p.offB + k0 * sBk,
       offC: sIdx * size,
     };
-    dispatchTiles(ctx, sIdx === 0 ? first : plain, bindings, slice, bd.shape, tilesX, tilesY, nb);
+    dispatchTiles(ctx, sIdx === 0 ? first : plain, bindings, slice, bshape, tilesX, tilesY, nb);
   }
   const summed = reduce(ctx, "sum", partials, { shape: [slices, size], strides: [size, 1], offset: 0 }, [0]);
   ctx.free(partials);
