@@ -36,8 +36,10 @@ export interface RunOptions {
   names?: string[];
   /** Quick mode: `DENOGRAD_QUICK=1`, results to `out/` only. Default false. */
   quick?: boolean;
-  /** Seconds a single cell may run. Default 1200. */
+  /** Seconds a single cell may run. Default 1200 (240 in quick mode). */
   cellTimeout?: number;
+  /** Seconds one notebook may run before it is killed and retried once. Default 3600 (300 in quick mode). */
+  timeLimit?: number;
   /** The Python that has nbclient. Default `/usr/bin/python3`. */
   python?: string;
   /** Where progress lines go. Default `console.log`. */
@@ -131,7 +133,7 @@ export async function runNotebooks(options: RunOptions = {}): Promise<NotebookRe
     // Deno's Jupyter kernel very occasionally stops answering mid-notebook; a run that hangs past
     // its limit or fails in the kernel (driver status 2) is retried once in a fresh kernel.
     // A failing cell (status 1) is never retried.
-    const limitMs = (options.quick ? 300 : 3600) * 1000;
+    const limitMs = (options.timeLimit ?? (options.quick ? 300 : 3600)) * 1000;
     let code = 2, stderr = new Uint8Array();
     for (let attempt = 1; attempt <= 2 && code === 2; attempt++) {
       if (attempt > 1) log(`     ${name}: the kernel stopped answering; retrying once in a fresh kernel`);

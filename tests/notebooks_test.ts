@@ -8,6 +8,11 @@ import { jupyterAvailable, runNotebooks } from "../notebooks/run.ts";
 
 const ignore = !(await jupyterAvailable());
 const TMP = new URL("./.tmp/", import.meta.url).pathname;
+/**
+ * Limits for the small test notebooks: when Deno's kernel stops answering (it rarely does),
+ * the runner kills it and retries after a minute instead of the five minutes a real notebook gets.
+ */
+const TINY = { cellTimeout: 30, timeLimit: 60 };
 
 /** Writes `src/01_<name>.ts` under a fresh folder in tests/.tmp and returns the folder. */
 async function notebookDir(name: string, source: string): Promise<string> {
@@ -53,7 +58,7 @@ Deno.test({
     const dir = await notebookDir("late", LATE_SOURCE);
     const runs: string[] = [];
     for (let run = 0; run < 5; run++) {
-      const [result] = await runNotebooks({ dir, quick: true, log: () => {} });
+      const [result] = await runNotebooks({ dir, quick: true, ...TINY, log: () => {} });
       assert.ok(result.ok, result.log);
       const cells = await outputs(result.path);
       for (let i = 0; i < 6; i++) {
@@ -92,7 +97,7 @@ console.log("never reached");
 `,
     );
     const lines: string[] = [];
-    const [result] = await runNotebooks({ dir, quick: true, log: (l) => lines.push(l) });
+    const [result] = await runNotebooks({ dir, quick: true, ...TINY, log: (l) => lines.push(l) });
     assert.equal(result.ok, false);
     assert.match(result.log, /error in cell 1 of/);
     assert.match(result.log, /assert\.equal\(1 \+ 1, 3/);

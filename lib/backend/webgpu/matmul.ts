@@ -18,7 +18,7 @@ import {
 import type { Binding } from "./recorder.ts";
 import { reduce } from "./reduce.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
-import { copyInto } from "./misc.ts";
+import { unary } from "./elementwise.ts";
 
 /** Tile parameters of the generated kernel. */
 export interface MatmulTiling {
@@ -214,9 +214,9 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   }
   const product = result ?? splitK(ctx, p, K, splits, tiling, variant, name, biasStorage, bd.shape, tilesX, tilesY, nb);
   if (!swap) return product;
-  const out = ctx.alloc(nb * M * N, "float32", "matmul");
-  const view = (strides: number[]) => ({ shape: [nb, M, N], strides, offset: 0 });
-  copyInto(ctx, out, view([M * N, N, 1]), product, view([M * N, 1, M]));
+  // the elementwise copy has rank-specialized indexing (copyInto's general strided copy ran
+  // these transposes 10× slower on llvmpipe)
+  const out = unary(ctx, "copy", product, { shape: [nb, M, N], strides: [M * N, 1, M], offset: 0 }, "float32");
   ctx.free(product);
   return out;
 }
