@@ -58,6 +58,59 @@ fn pool_forward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) n
   idx[i] = arg;
 }
 
+// Forward when the windows tile the image exactly (as pool_backward_tiled): no padding or
+// dilation checks, rows read straight through.
+@compute @workgroup_size(64)
+fn pool_forward_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                      @builtin(local_invocation_index) lid: u32) {
+  let i = group_index(wg, nwg) * 64u + lid;
+  if (i >= u.n) { return; }
+  let ox = i % u.Wo;
+  let t = i / u.Wo;
+  let oy = t % u.Ho;
+  let plane = t / u.Ho;
+  let base = plane * u.H * u.W;
+  var best = bitcast<f32>(0xff800000u);
+  var arg = -1;
+  for (var ki = 0u; ki < u.kh; ki++) {
+    let row = (oy * u.kh + ki) * u.W + ox * u.kw;
+    for (var kj = 0u; kj < u.kw; kj++) {
+      let q = row + kj;
+      let v = x[base + q];
+      if (arg < 0 || v > best || f32_is_nan(v)) {
+        best = v;
+        arg = i32(q);
+      }
+    }
+  }
+  out[i] = best;
+  idx[i] = arg;
+}
+
+// pool_forward_tiled for 2×2 windows, unrolled (the common case; loops cost llvmpipe a third).
+@compute @workgroup_size(64)
+fn pool_forward_2x2(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+  let i = group_index(wg, nwg) * 64u + lid;
+  if (i >= u.n) { return; }
+  let ox = i % u.Wo;
+  let t = i / u.Wo;
+  let oy = t % u.Ho;
+  let plane = t / u.Ho;
+  let q0 = oy * 2u * u.W + ox * 2u;
+  let b = plane * u.H * u.W + q0;
+  var best = x[b];
+  var arg = q0;
+  let v1 = x[b + 1u];
+  if (v1 > best || f32_is_nan(v1)) { best = v1; arg = q0 + 1u; }
+  let v2 = x[b + u.W];
+  if (v2 > best || f32_is_nan(v2)) { best = v2; arg = q0 + u.W; }
+  let v3 = x[b + u.W + 1u];
+  if (v3 > best || f32_is_nan(v3)) { best = v3; arg = q0 + u.W + 1u; }
+  out[i] = best;
+  idx[i] = i32(arg);
+}
+
 // Backward: `x` holds gy [N*C, Ho, Wo], `idx` the forward's indices, `out` gx [N*C, H, W].
 // Output rows covering input row y: oy in [ceil((y + ph - (kh-1)*dh) / sh), (y + ph) / sh].
 fn covering(y: i32, k: u32, s: u32, p: i32, d: u32, size: u32) -> vec2<i32> {
@@ -114,4 +167,25 @@ fn pool_backward_tiled(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgr
       out[base + q] = select(0.0, g, i32(q) == chosen);
     }
   }
+}
+
+// pool_backward_tiled for 2×2 windows, unrolled.
+@compute @workgroup_size(64)
+fn pool_backward_2x2(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                     @builtin(local_invocation_index) lid: u32) {
+  let o = group_index(wg, nwg) * 64u + lid;
+  if (o >= u.n) { return; }
+  let ox = o % u.Wo;
+  let t = o / u.Wo;
+  let oy = t % u.Ho;
+  let plane = t / u.Ho;
+  let chosen = idx[o];
+  let g = x[o];
+  let q0 = oy * 2u * u.W + ox * 2u;
+  let b = plane * u.H * u.W + q0;
+  let c = chosen - i32(q0);
+  out[b] = select(0.0, g, c == 0);
+  out[b + 1u] = select(0.0, g, c == 1);
+  out[b + u.W] = select(0.0, g, c == i32(u.W));
+  out[b + u.W + 1u] = select(0.0, g, c == i32(u.W) + 1);
 }

@@ -97,3 +97,22 @@ Deno.test("maxPool2d's createGraph gradient equals its direct gradient", async (
   assert.deepEqual(Array.from(await graph!.data()), Array.from(await direct!.data()));
   assert.ok(graph!.requiresGrad);
 });
+
+Deno.test("maxPool2d with NaNs: the default device matches cpu (a NaN wins its window, the last one when several)", async () => {
+  const [n, ch, h, w] = [2, 3, 6, 12];
+  const x = Array.from({ length: n * ch * h * w }, (_, i) => ((i * 37) % 23) - 11);
+  for (const i of [0, 1, 14, 15, 40, 77, 200, 201, 212, 213, 300]) x[i] = NaN;
+  for (const [k, s, p] of [[2, 2, 0], [3, 3, 0], [3, 1, 1], [2, 1, 0]]) {
+    const results = [];
+    for (const device of ["cpu", undefined] as const) {
+      const xt = tensor(x, { device, dtype: "float32" }).reshape([n, ch, h, w]).requiresGrad_();
+      const y = F.maxPool2d(xt, k, { stride: s, padding: p });
+      const g = tensor(Array.from({ length: y.size }, (_, i) => (i % 7) + 1), { device, dtype: "float32" });
+      y.mul(g.reshape(y.shape)).sum().backward();
+      results.push({ y: Array.from(await y.data()), gx: Array.from(await xt.grad!.data()) });
+    }
+    const what = `kernel ${k} stride ${s} padding ${p}`;
+    assert.deepEqual(results[1].y.map(String), results[0].y.map(String), `values, ${what}`);
+    assert.deepEqual(results[1].gx, results[0].gx, `gradient, ${what}`);
+  }
+});

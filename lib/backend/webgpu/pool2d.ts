@@ -21,6 +21,13 @@ function uniforms(n: number, H: number, W: number, Ho: number, Wo: number, p: Wi
     .i32(9, p.padding[0]).i32(10, p.padding[1]).u32(11, p.dilation[0]).u32(12, p.dilation[1]);
 }
 
+/** Whether the windows tile the image exactly: stride = kernel, no padding or dilation, no remainder. */
+function tiles(p: WindowParams, H: number, W: number, Ho: number, Wo: number): boolean {
+  const [kh, kw] = p.kernel;
+  return p.stride[0] === kh && p.stride[1] === kw && p.padding[0] === 0 && p.padding[1] === 0 &&
+    (kh === 1 || p.dilation[0] === 1) && (kw === 1 || p.dilation[1] === 1) && H === Ho * kh && W === Wo * kw;
+}
+
 function isContiguous(v: View): boolean {
   let s = 1;
   for (let d = v.shape.length - 1; d >= 0; d--) {
@@ -49,7 +56,13 @@ export function maxPool2d(
   const values = ctx.alloc(n, "float32", "maxPool2d");
   const indices = ctx.alloc(n, "int32", "maxPool2d");
   if (n === 0) return { values, indices };
-  const kernel = ctx.kernelFor("pool2d", "pool_forward", KINDS, () => fillTemplate(poolSrc, {}));
+  const tiled = tiles(p, H, W, Ho, Wo);
+  const entry = !tiled
+    ? "pool_forward"
+    : p.kernel[0] === 2 && p.kernel[1] === 2
+    ? "pool_forward_2x2"
+    : "pool_forward_tiled";
+  const kernel = ctx.kernelFor("pool2d", entry, KINDS, () => fillTemplate(poolSrc, {}));
   const u = uniforms(n, H, W, Ho, Wo, p);
   ctx.run(kernel, u, [ctx.bind(values), ctx.bind(indices), ctx.bind(s)], Math.ceil(n / 64));
   return { values, indices };
@@ -77,10 +90,12 @@ export function maxPool2dBackward(
   const n = N * C * H * W;
   const out = ctx.alloc(n, "float32", "maxPool2dBackward");
   if (n === 0) return out;
-  const [kh, kw] = p.kernel;
-  const tiled = p.stride[0] === kh && p.stride[1] === kw && p.padding[0] === 0 && p.padding[1] === 0 &&
-    (kh === 1 || p.dilation[0] === 1) && (kw === 1 || p.dilation[1] === 1) && H === Ho * kh && W === Wo * kw;
-  const entry = tiled ? "pool_backward_tiled" : "pool_backward";
+  const tiled = tiles(p, H, W, Ho, Wo);
+  const entry = !tiled
+    ? "pool_backward"
+    : p.kernel[0] === 2 && p.kernel[1] === 2
+    ? "pool_backward_2x2"
+    : "pool_backward_tiled";
   const kernel = ctx.kernelFor("pool2d", entry, KINDS, () => fillTemplate(poolSrc, {}));
   const u = uniforms(tiled ? m : n, H, W, Ho, Wo, p);
   ctx.run(kernel, u, [ctx.bind(out), ctx.bind(ix), ctx.bind(g)], Math.ceil((tiled ? m : n) / 64));
