@@ -130,9 +130,10 @@ fn fmod_(x: f32, y: f32) -> f32 {
   return r;
 }
 
+// Floor modulo from the truncating division: `%` on a negative divisor came out wrong on NVIDIA.
 fn imod_(x: i32, y: i32) -> i32 {
   if (y == 0) { return 0; }
-  let r = x % y;
+  let r = x - idiv_(x, y) * y;
   if (r != 0 && ((r < 0) != (y < 0))) { return r + y; }
   return r;
 }

@@ -6,8 +6,10 @@
 // $SBN are `u.sAk` / `u.sBn`, or the literal 1 in the contiguous variants the
 // host picks when that stride is 1. Shapes, strides and offsets stay in `u`, and
 // A and B are read through strides, so transposed or sliced views need no copy.
-// Batch index = workgroup_id.z + batch0, decomposed through bshape; C starts at offC (a split-K
-// slice of a partial-sums buffer, see matmul.ts);
+// z = workgroup_id.z + batch0 enumerates (K slice, batch) pairs, slice-major: slice z / nb walks
+// K range [slice·kChunk, min(K, (slice+1)·kChunk)) of batch z % nb (decomposed through bshape)
+// into C plane z, so split-K (matmul.ts) is one dispatch whose planes are summed afterwards;
+// without a split, kChunk = K and z is the batch;
 // tile0x/tile0y offset grids wider than maxComputeWorkgroupsPerDimension (the
 // host splits such dispatches).
 struct U {
@@ -24,8 +26,8 @@ struct U {
   sBk: i32,
   sBn: i32,
   batch0: u32,
-  offC: u32,
-  pad1: u32,
+  kChunk: u32,
+  nb: u32,
   pad2: u32,
   bshape: Dims,
   bsA: Strides,
@@ -67,10 +69,10 @@ const NT: u32 = {{NT}}u;
 var<workgroup> As: array<vec4<f32>, {{AS_LEN}}>;
 var<workgroup> Bs: array<vec4<f32>, {{BS_LEN}}>;
 
-// A[m..m+3][k] (zero outside M x K).
-fn load_a4(base: i32, k: u32, m: u32) -> vec4<f32> {
+// A[m..m+3][k] (zero outside M x K and past the slice's kEnd).
+fn load_a4(base: i32, k: u32, kEnd: u32, m: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
-  if (k < u.K) {
+  if (k < kEnd) {
     let p = base + i32(k) * {{SAK}} + i32(m) * u.sAm;
     if (m + 3u < u.M) {
       v = vec4<f32>(a[p], a[p + u.sAm], a[p + 2 * u.sAm], a[p + 3 * u.sAm]);
@@ -84,9 +86,9 @@ fn load_a4(base: i32, k: u32, m: u32) -> vec4<f32> {
 }
 
 // B[k][n..n+3] (zero outside K x N).
-fn load_b4(base: i32, k: u32, n: u32) -> vec4<f32> {
+fn load_b4(base: i32, k: u32, kEnd: u32, n: u32) -> vec4<f32> {
   var v = vec4<f32>(0.0);
-  if (k < u.K) {
+  if (k < kEnd) {
     let p = base + i32(k) * u.sBk + i32(n) * {{SBN}};
     if (n + 3u < u.N) {
       v = vec4<f32>(b[p], b[p + {{SBN}}], b[p + 2 * {{SBN}}], b[p + 3 * {{SBN}}]);
@@ -118,15 +120,20 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let tid = ty * {{WGX}}u + tx;
   let n0 = (wg.x + u.tile0x) * BN4 * 4u;
   let m0 = (wg.y + u.tile0y) * BM4 * 4u;
-  let bi = wg.z + u.batch0;
+  let z = wg.z + u.batch0;
+  let bi = z % u.nb;
+  let kBegin = (z / u.nb) * u.kChunk;
+  let kEnd = min(u.K, kBegin + u.kChunk);
+  // the bias goes into the first slice's plane only
+  let bias_on = select(0.0, 1.0, z < u.nb);
   let base = batch_bases(bi);
 {{DECL}}
-  for (var k0 = 0u; k0 < u.K; k0 += BK) {
+  for (var k0 = kBegin; k0 < kEnd; k0 += BK) {
     for (var e = tid; e < BK * BM4; e += NT) {
-      As[e] = load_a4(base.x, k0 + e / BM4, m0 + (e % BM4) * 4u);
+      As[e] = load_a4(base.x, k0 + e / BM4, kEnd, m0 + (e % BM4) * 4u);
     }
     for (var e = tid; e < BK * BN4; e += NT) {
-      Bs[e] = load_b4(base.y, k0 + e / BN4, n0 + (e % BN4) * 4u);
+      Bs[e] = load_b4(base.y, k0 + e / BN4, kEnd, n0 + (e % BN4) * 4u);
     }
     workgroupBarrier();
     for (var kk = 0u; kk < BK; kk += {{UNROLL}}u) {
@@ -136,6 +143,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   }
   let row = m0 + ty * {{TM}}u;
   let col = n0 + tx * {{TN}}u;
-  let ci = u.offC + bi * u.M * u.N;
+  let ci = z * u.M * u.N;
 {{STORE}}
 }

@@ -82,6 +82,8 @@ export class WebGPUBackend implements Backend, GpuContext {
   readonly name = "webgpu" as const;
   /** Adapter description and backend. */
   readonly description: string;
+  /** @internal See {@link GpuContext.parallelism}. */
+  readonly parallelism: number;
   /** float32, int32 and bool (no float64 in WGSL). */
   readonly dtypes: readonly DType[] = ["float32", "int32", "bool"];
   /** The device limits kernels respect. */
@@ -108,6 +110,7 @@ export class WebGPUBackend implements Backend, GpuContext {
     this.device = device;
     this.limits = limits;
     this.description = description;
+    this.parallelism = description.includes("fallback adapter") ? 4 * cpuThreads() : 256;
     this.#kernels = new KernelCache(device);
     this.#recorder = new Recorder(device);
     const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
@@ -644,6 +647,17 @@ export class WebGPUBackend implements Backend, GpuContext {
 }
 
 /** A WebGPU backend, or null when `navigator.gpu` is missing or gives no adapter. */
+/** Threads a software adapter runs on: LP_NUM_THREADS when readable, else the core count. */
+function cpuThreads(): number {
+  try {
+    const n = Number(Deno.env.get("LP_NUM_THREADS"));
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // no env permission: fall back to the core count
+  }
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}
+
 export async function createWebGPUBackend(): Promise<WebGPUBackend | null> {
   const acquired = await acquireDevice();
   if (!acquired) return null;

@@ -46,7 +46,9 @@ export const FLOAT_UNARY: Partial<Record<UnaryOp, string>> = {
   geluErf: "0.5 * X * (1.0 + erf_(X * SQRT_HALF))",
   geluTanh: "0.5 * X * (1.0 + tanh_(GELU_C * (X + 0.044715 * X * X * X)))",
   softplus: "select(log1p_(exp(u.fp.x * X)) / u.fp.x, X, u.fp.x * X > u.fp.y)",
-  clamp: "select(select(X, u.fp.x, X < u.fp.x), u.fp.y, X > u.fp.y)",
+  // NaN passes through; the explicit test keeps GPU compilers from folding the selects into
+  // min/max, which return the bound for NaN (seen on NVIDIA).
+  clamp: "select(select(select(X, u.fp.x, X < u.fp.x), u.fp.y, X > u.fp.y), X, f32_is_nan(X))",
 };
 
 /** i32-valued expressions of `x` (an i32) for ops with integer semantics. */

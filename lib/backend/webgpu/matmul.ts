@@ -107,7 +107,7 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
   const store = R.flatMap((r) =>
     Q.map((q) => {
       const [i, j] = [`row + ${r}u`, `col + ${q * 4}u`];
-      return `  store4(ci, ${i}, ${j}, acc${r}_${q}${v.bias ? ` + bias4(${i}, ${j})` : ""});`;
+      return `  store4(ci, ${i}, ${j}, acc${r}_${q}${v.bias ? ` + bias_on * bias4(${i}, ${j})` : ""});`;
     })
   );
   src = fillTemplate(TEMPLATES.matmul, {
@@ -204,15 +204,31 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   }`;
   const tilesX = Math.ceil(p.N / (tiling.wgx * tiling.tn));
   const tilesY = Math.ceil(p.M / (tiling.wgy * tiling.tm));
-  const splits = kSplits(tiling, tilesX * tilesY * nb, K, [sAk, sBk]);
-  const result = splits === 1 ? ctx.alloc(nb * M * N, "float32", "matmul") : null;
-  if (result) {
-    const kernel = matmulKernel(ctx, matmulSource(tiling, variant), !!bias, name);
-    const bindings = [ctx.bind(result), ctx.bind(p.a), ctx.bind(p.b)];
-    if (biasStorage) bindings.push(ctx.bind(biasStorage));
-    dispatchTiles(ctx, kernel, bindings, { ...p, K, offC: 0 }, bd.shape, tilesX, tilesY, nb);
+  const splits = kSplits(tiling, tilesX * tilesY * nb, K, [sAk, sBk], ctx.parallelism);
+  // Split-K: one dispatch whose z enumerates (slice, batch); slice planes are summed afterwards.
+  const chunk = Math.max(1, Math.ceil(K / splits));
+  const slices = K === 0 ? 1 : Math.ceil(K / chunk);
+  const size = nb * M * N;
+  const planes = ctx.alloc(slices * size, "float32", "matmul");
+  const kernel = matmulKernel(ctx, matmulSource(tiling, variant), !!bias, name);
+  const bindings = [ctx.bind(planes), ctx.bind(p.a), ctx.bind(p.b)];
+  if (biasStorage) bindings.push(ctx.bind(biasStorage));
+  dispatchTiles(
+    ctx,
+    kernel,
+    bindings,
+    { ...p, K, kChunk: slices === 1 ? K : chunk },
+    bd.shape,
+    tilesX,
+    tilesY,
+    nb,
+    slices,
+  );
+  let product: Storage = planes;
+  if (slices > 1) {
+    product = reduce(ctx, "sum", planes, { shape: [slices, size], strides: [size, 1], offset: 0 }, [0]);
+    ctx.free(planes);
   }
-  const product = result ?? splitK(ctx, p, K, splits, tiling, variant, name, biasStorage, bd.shape, tilesX, tilesY, nb);
   if (!swap) return product;
   // the elementwise copy has rank-specialized indexing (copyInto's general strided copy ran
   // these transposes 10× slower on llvmpipe)
@@ -222,70 +238,33 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
 }
 
 /**
- * Split-K: slice s multiplies K range [s·chunk, (s+1)·chunk) into its own plane of a partial
- * sums buffer (the first slice adds the bias); one reduction over the slices gives the product.
- */
-function splitK(
-  ctx: GpuContext,
-  p: Omit<Problem, "K" | "offC"> & { a: WebGPUStorage; b: WebGPUStorage },
-  K: number,
-  splits: number,
-  tiling: MatmulTiling,
-  variant: MatmulVariant,
-  name: string,
-  biasStorage: WebGPUStorage | null,
-  bshape: readonly number[],
-  tilesX: number,
-  tilesY: number,
-  nb: number,
-): Storage {
-  const [, sAk, sBk] = p.s;
-  const chunk = Math.ceil(K / splits);
-  const slices = Math.ceil(K / chunk);
-  const size = nb * p.M * p.N;
-  const partials = ctx.alloc(slices * size, "float32", "matmul");
-  const plain = matmulKernel(ctx, matmulSource(tiling, { ...variant, bias: undefined }), false, name);
-  const first = biasStorage ? matmulKernel(ctx, matmulSource(tiling, variant), true, name) : plain;
-  for (let sIdx = 0; sIdx < slices; sIdx++) {
-    const k0 = sIdx * chunk;
-    const bindings = [ctx.bind(partials), ctx.bind(p.a), ctx.bind(p.b)];
-    if (sIdx === 0 && biasStorage) bindings.push(ctx.bind(biasStorage));
-    const slice = {
-      ...p,
-      K: Math.min(chunk, K - k0),
-      offA: p.offA + k0 * sAk,
-      offB: p.offB + k0 * sBk,
-      offC: sIdx * size,
-    };
-    dispatchTiles(ctx, sIdx === 0 ? first : plain, bindings, slice, bshape, tilesX, tilesY, nb);
-  }
-  const summed = reduce(ctx, "sum", partials, { shape: [slices, size], strides: [size, 1], offset: 0 }, [0]);
-  ctx.free(partials);
-  return summed;
-}
-
-/**
  * K slices for one product: enough that no invocation's loops take more than
  * {@link LOOP_BUDGET} steps (llvmpipe silently cut a single workgroup's K = 32768 walk short,
- * leaving a wrong result), and, when the tiles alone give too few workgroups to keep every core
- * busy, enough to add some (each slice still long enough to amortize its pass). Negative K
+ * leaving a wrong result), and, when the tiles alone give fewer workgroups than the device's
+ * parallelism, enough to add some (each slice still long enough to be worth it). Negative K
  * strides (no view produces them today) keep one slice.
  */
-function kSplits(t: MatmulTiling, workgroups: number, K: number, kStrides: readonly number[]): number {
+function kSplits(
+  t: MatmulTiling,
+  workgroups: number,
+  K: number,
+  kStrides: readonly number[],
+  parallelism: number,
+): number {
   if (kStrides.some((s) => s < 0)) return 1;
   const threads = t.wgx * t.wgy;
   const stepsPerTile = 1 + Math.ceil((t.bk * t.wgy * t.tm) / 4 / threads) +
     Math.ceil((t.bk * t.wgx * t.tn) / 4 / threads) + t.bk / t.unroll;
   const maxK = Math.max(1, Math.floor(LOOP_BUDGET / stepsPerTile)) * t.bk;
   let splits = Math.ceil(K / maxK);
-  if (workgroups < MIN_WORKGROUPS) splits = Math.max(splits, Math.min(Math.floor(K / MIN_SLICE), MIN_WORKGROUPS));
+  if (workgroups < parallelism) {
+    splits = Math.max(splits, Math.min(Math.floor(K / MIN_SLICE), Math.ceil(parallelism / workgroups)));
+  }
   return Math.max(1, splits);
 }
 
-/** Workgroups below which split-K adds parallelism. */
-const MIN_WORKGROUPS = 8;
-/** Shortest K slice worth its own pass. */
-const MIN_SLICE = 512;
+/** Shortest K slice worth its own workgroups. */
+const MIN_SLICE = 256;
 
 function matmulKernel(ctx: GpuContext, source: string, withBias: boolean, name: string) {
   const kinds: BindingKind[] = ["storage", "read-only-storage", "read-only-storage"];
@@ -298,9 +277,10 @@ interface Problem {
   M: number;
   N: number;
   K: number;
+  /** K elements per slice (K when not split). */
+  kChunk: number;
   offA: number;
   offB: number;
-  offC: number;
   s: number[];
   bs: number[][];
 }
@@ -314,22 +294,24 @@ function dispatchTiles(
   tilesX: number,
   tilesY: number,
   nb: number,
+  slices: number,
 ): void {
   const max = ctx.limits.maxComputeWorkgroupsPerDimension;
   const [sAm, sAk, sBk, sBn] = p.s;
-  for (let z0 = 0; z0 < nb; z0 += max) {
+  const nz = nb * slices;
+  for (let z0 = 0; z0 < nz; z0 += max) {
     for (let y0 = 0; y0 < tilesY; y0 += max) {
       for (let x0 = 0; x0 < tilesX; x0 += max) {
         const u = new UniformBlock()
           .u32(0, p.M).u32(1, p.N).u32(2, p.K).u32(3, bshape.length)
           .u32(4, p.offA).u32(5, p.offB).u32(6, x0).u32(7, y0)
           .i32(8, sAm).i32(9, sAk).i32(10, sBk).i32(11, sBn)
-          .u32(12, z0).u32(13, p.offC)
+          .u32(12, z0).u32(13, p.kChunk).u32(14, nb)
           .dims(16, bshape).strides(24, p.bs[0]).strides(32, p.bs[1]);
         ctx.runGrid(kernel, u, bindings, [
           Math.min(max, tilesX - x0),
           Math.min(max, tilesY - y0),
-          Math.min(max, nb - z0),
+          Math.min(max, nz - z0),
         ]);
       }
     }

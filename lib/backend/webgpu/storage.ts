@@ -35,6 +35,12 @@ export class WebGPUStorage implements Storage {
 /** What op modules need from the backend. */
 export interface GpuContext {
   readonly limits: DeviceLimits;
+  /**
+   * Workgroups that keep the device busy: a few per CPU thread on a software adapter
+   * (llvmpipe), a few hundred on a GPU. Kernels that can split their work (split-K matmul)
+   * aim for at least this many.
+   */
+  readonly parallelism: number;
   /** A pipeline for a filled template. */
   kernel(source: string, entry: string, kinds: readonly BindingKind[]): Kernel;
   /** A pipeline by a short key that (with `entry`) determines the source; `source` runs on first use only. */
