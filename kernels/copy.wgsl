@@ -1,5 +1,6 @@
 // Copy family: strided copyInto and fill. $T is the element type,
-// $SRC the source element type, $CONV converts s (a $SRC) to $T.
+// $SRC the source element type, $CONV converts s (a $SRC) to $T, $INDEX decomposes the
+// element index i into the two offsets (unrolled for the view's rank, see misc.ts).
 struct U {
   n: u32,
   rank: u32,
@@ -26,15 +27,7 @@ fn strided(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: v
   var rem = i;
   var di = i32(u.doff);
   var si = i32(u.soff);
-  for (var d = i32(u.rank) - 1; d >= 0; d--) {
-    let k = u32(d);
-    let sz = dim_at(u.shape, k);
-    let q = rem / sz;
-    let co = i32(rem - q * sz);
-    rem = q;
-    di += co * stride_at(u.dstr, k);
-    si += co * stride_at(u.sstr, k);
-  }
+{{INDEX}}
   let s = src[si];
   dst[di] = {{CONV}};
 }

@@ -110,7 +110,9 @@ export class WebGPUBackend implements Backend, GpuContext {
     this.device = device;
     this.limits = limits;
     this.description = description;
-    this.parallelism = description.includes("fallback adapter") ? 4 * cpuThreads() : 256;
+    // On the H200, 64 beat 8 and 256 for the CIFAR CNN step's split-K products (GPU time 2.4 ms
+    // against 4.4 and 5.0); on llvmpipe a few workgroups per thread keep the cores busy.
+    this.parallelism = description.includes("fallback adapter") ? 4 * cpuThreads() : 64;
     this.#kernels = new KernelCache(device);
     this.#recorder = new Recorder(device);
     const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;

@@ -5,14 +5,37 @@ import { castExpr } from "./elementwise.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
-function copyKernel(ctx: GpuContext, dst: DType, src: DType, op: string) {
+/**
+ * WGSL turning index `rem` into offsets `di`/`si` for a rank-`rank` view, one unrolled step
+ * per dim with constant indices (a loop over a uniform rank ran ~5× slower on llvmpipe).
+ */
+function indexSteps(rank: number): string {
+  const lines: string[] = [];
+  for (let d = rank - 1; d >= 1; d--) {
+    lines.push(
+      `  {`,
+      `    let sz = dim_at(u.shape, ${d}u);`,
+      `    let q = rem / sz;`,
+      `    let co = i32(rem - q * sz);`,
+      `    rem = q;`,
+      `    di += co * stride_at(u.dstr, ${d}u);`,
+      `    si += co * stride_at(u.sstr, ${d}u);`,
+      `  }`,
+    );
+  }
+  lines.push(`  di += i32(rem) * stride_at(u.dstr, 0u);`, `  si += i32(rem) * stride_at(u.sstr, 0u);`);
+  return lines.join("\n");
+}
+
+function copyKernel(ctx: GpuContext, dst: DType, src: DType, rank: number, op: string) {
   const t = wgslType(dst, op);
   const s = wgslType(src, op);
+  const r = Math.max(1, rank);
   const kernel = ctx.kernelFor(
-    `copy:${t}:${s}`,
+    `copy:${t}:${s}|r${r}`,
     "strided",
     ["storage", "read-only-storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castExpr("s", s, t) }),
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castExpr("s", s, t), INDEX: indexSteps(r) }),
   );
   return { kernel };
 }
@@ -21,8 +44,8 @@ function copyKernel(ctx: GpuContext, dst: DType, src: DType, op: string) {
 function copyStrided(ctx: GpuContext, dst: WebGPUStorage, dv: View, src: WebGPUStorage, sv: View, op: string) {
   const n = numel(dv.shape);
   if (n === 0) return;
-  const { kernel } = copyKernel(ctx, dst.dtype, src.dtype, op);
   const c = collapseDims(dv.shape, [dv.strides, sv.strides]);
+  const { kernel } = copyKernel(ctx, dst.dtype, src.dtype, c.shape.length, op);
   const u = new UniformBlock()
     .u32(0, n).u32(1, c.shape.length).u32(2, dv.offset).u32(3, sv.offset)
     .dims(8, c.shape).strides(16, c.strides[0]).strides(24, c.strides[1]);
@@ -72,7 +95,7 @@ export function fill(ctx: GpuContext, size: number, value: number, dtype: DType,
     `copy:${t}:${t}`,
     "fill",
     ["storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castExpr("s", t, t) }),
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castExpr("s", t, t), INDEX: indexSteps(1) }),
   );
   const u = new UniformBlock().u32(0, size).u32(4, fillBits(value, dtype));
   ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));

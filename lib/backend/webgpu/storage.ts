@@ -37,8 +37,8 @@ export interface GpuContext {
   readonly limits: DeviceLimits;
   /**
    * Workgroups that keep the device busy: a few per CPU thread on a software adapter
-   * (llvmpipe), a few hundred on a GPU. Kernels that can split their work (split-K matmul)
-   * aim for at least this many.
+   * (llvmpipe), more on a GPU. Kernels that can split their work (split-K matmul) aim for at
+   * least this many.
    */
   readonly parallelism: number;
   /** A pipeline for a filled template. */
