@@ -17,7 +17,7 @@ import {
 } from "./kernels.ts";
 import type { Binding } from "./recorder.ts";
 import { reduce } from "./reduce.ts";
-import type { GpuContext, WebGPUStorage } from "./storage.ts";
+import type { GpuContext } from "./storage.ts";
 import { unary } from "./elementwise.ts";
 
 /** Tile parameters of the generated kernel. */
