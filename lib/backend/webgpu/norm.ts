@@ -9,7 +9,7 @@ import softmaxSrc from "../../../kernels/softmax.wgsl" with { type: "text" };
 import layerNormSrc from "../../../kernels/layer_norm.wgsl" with { type: "text" };
 import layerNormParamsSrc from "../../../kernels/layer_norm_params.wgsl" with { type: "text" };
 import type { Storage } from "../backend.ts";
-import { type BindingKind, fillTemplate, UniformBlock } from "./kernels.ts";
+import { type BindingKind, fillTemplate, LOOP_BUDGET, UniformBlock } from "./kernels.ts";
 import type { Binding } from "./recorder.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
@@ -39,7 +39,9 @@ const CHUNK_ROWS = 64;
  * barriers are dear, one thread per row was 2–10x faster from 33 rows of 1000 up to 8192 of 128.
  */
 function threadPerRow(rows: number, cols: number): boolean {
-  return rows >= Math.max(16, cols / 64);
+  // A thread walks its whole row, so rows longer than LOOP_BUDGET go one workgroup per row
+  // (llvmpipe silently ends longer loops).
+  return rows >= Math.max(16, cols / 64) && cols <= LOOP_BUDGET;
 }
 
 /** Runs `entry` (or its one-thread-per-row `_rows` variant) over `rows`. */
