@@ -7,7 +7,8 @@ export type { KernelTime };
 /**
  * Runs `fn` with every kernel on `device` timed by the GPU's timestamp queries and
  * returns the GPU milliseconds per kernel, largest first. Each dispatch then gets
- * its own compute pass, so totals are for finding hot kernels, not for step times.
+ * its own compute pass, so totals are for finding hot kernels, not for step times; warm up
+ * first, since some drivers (llvmpipe) compile a kernel at its first dispatch, inside the timing.
  *
  * @example
  * ```ts
