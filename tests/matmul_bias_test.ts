@@ -5,7 +5,7 @@
  * strided bias; float64 gradcheck; and the errors for a bias of the wrong length or dtype.
  */
 import assert from "node:assert/strict";
-import { F, gradcheck, manualSeed, matmul, randn, type Tensor } from "../mod.ts";
+import { F, getDefaultDevice, gradcheck, manualSeed, matmul, randn, type Tensor } from "../mod.ts";
 import { matmulBias } from "../lib/tensor/ops_linalg.ts";
 
 type Device = "cpu" | undefined;
@@ -91,4 +91,15 @@ Deno.test("matmulBias names a bias of the wrong length, rank or dtype", () => {
     () => matmulBias(a, b, randn([5], { device: "cpu", dtype: "float64" }), "cols"),
     /matmulBias: bias is float64 on cpu; expected float32 on cpu/,
   );
+});
+
+Deno.test("matmulBias names operands of mixed dtypes or devices", () => {
+  const a = randn([3, 4], { device: "cpu" }), bias = randn([5], { device: "cpu" });
+  assert.throws(
+    () => matmulBias(a, randn([4, 5], { device: "cpu", dtype: "float64" }), bias, "cols"),
+    /matmulBias: expected two float tensors of the same dtype, got float32 \[3,4\] and float64 \[4,5\]/,
+  );
+  if (getDefaultDevice() !== "cpu") {
+    assert.throws(() => matmulBias(a, randn([4, 5]), bias, "cols"), /matmulBias: tensors are on different devices/);
+  }
 });

@@ -11,13 +11,7 @@ import { sumToShape } from "./ops_reduce.ts";
  * dim is removed from the result; leading dims broadcast.
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
-  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError("matmul: both operands must be tensors");
-  if (a.device !== b.device) throw new TypeError(`matmul: tensors are on different devices (${a.device}, ${b.device})`);
-  if (a.dtype !== b.dtype || !isFloat(a.dtype)) {
-    throw new TypeError(
-      `matmul: expected two float tensors of the same dtype, got ${a.dtype} [${a.shape}] and ${b.dtype} [${b.shape}]`,
-    );
-  }
+  checkTypes("matmul", a, b);
   if (a.ndim === 0 || b.ndim === 0) {
     throw new RangeError(`matmul: both operands need at least 1 dim, got [${a.shape}] and [${b.shape}]`);
   }
@@ -68,6 +62,7 @@ function biasGrad(g: Tensor, along: "rows" | "cols", shape: readonly number[]): 
  * `matmul(a, b).add(bias reshaped to broadcast along that axis)`.
  */
 export function matmulBias(a: Tensor, b: Tensor, bias: Tensor, along: "rows" | "cols"): Tensor {
+  checkTypes("matmulBias", a, b);
   if (a.ndim < 2 || b.ndim < 2 || bias.ndim !== 1) {
     throw new RangeError(
       `matmulBias: expects operands of rank ≥ 2 and a 1-D bias, got [${a.shape}], [${b.shape}] and [${bias.shape}]`,
@@ -84,6 +79,16 @@ export function matmulBias(a: Tensor, b: Tensor, bias: Tensor, along: "rows" | "
   }
   checkOperands(a, b);
   return batchedMatmul(a, b, bias, along);
+}
+
+function checkTypes(op: string, a: Tensor, b: Tensor): void {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) throw new TypeError(`${op}: both operands must be tensors`);
+  if (a.device !== b.device) throw new TypeError(`${op}: tensors are on different devices (${a.device}, ${b.device})`);
+  if (a.dtype !== b.dtype || !isFloat(a.dtype)) {
+    throw new TypeError(
+      `${op}: expected two float tensors of the same dtype, got ${a.dtype} [${a.shape}] and ${b.dtype} [${b.shape}]`,
+    );
+  }
 }
 
 function checkOperands(a: Tensor, b: Tensor): void {

@@ -48,7 +48,7 @@ export const TILING: MatmulTiling = { wgx: 8, wgy: 2, tm: 32, tn: 8, bk: 32, unr
  */
 export const NARROW_TILING: MatmulTiling = { wgx: 8, wgy: 1, tm: 32, tn: 8, bk: 32, unroll: 1, fma: "mad" };
 
-/** Row count up to which {@link NARROW_TILING} is used (and below which a narrow N is swapped into M). */
+/** Rows up to which {@link NARROW_TILING} is used; also the widest N that is swapped into M under more rows. */
 export const NARROW = 32;
 
 /**
