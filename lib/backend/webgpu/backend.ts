@@ -493,10 +493,10 @@ export class WebGPUBackend implements Backend, GpuContext {
     return argReduce(this, op, a, av, axis);
   }
 
-  /** {@link Backend.matmul} */
   /** One arg kernel invocation walks the whole axis, so it must stay under the loop budget. */
   readonly argReduceLength = LOOP_BUDGET;
 
+  /** {@link Backend.matmul} */
   matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
     return matmul(this, a, av, b, bv, bias);
   }
@@ -648,7 +648,6 @@ export class WebGPUBackend implements Backend, GpuContext {
   }
 }
 
-/** A WebGPU backend, or null when `navigator.gpu` is missing or gives no adapter. */
 /** Threads a software adapter runs on: LP_NUM_THREADS when readable, else the core count. */
 function cpuThreads(): number {
   try {
@@ -660,6 +659,7 @@ function cpuThreads(): number {
   return Math.max(1, navigator.hardwareConcurrency || 1);
 }
 
+/** A WebGPU backend, or null when `navigator.gpu` is missing or gives no adapter. */
 export async function createWebGPUBackend(): Promise<WebGPUBackend | null> {
   const acquired = await acquireDevice();
   if (!acquired) return null;
