@@ -58,7 +58,7 @@ export { where } from "./lib/tensor/ops_elementwise.ts";
 export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
 export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
 export { keep, tidy } from "./lib/tensor/scope.ts";
-export { isGradEnabled, noGrad } from "./lib/autograd/grad_mode.ts";
+export { isGradEnabled, noGrad } from "./lib/tensor/tape.ts";
 export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
 export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";

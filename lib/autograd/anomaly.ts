@@ -4,7 +4,7 @@
  * offender is named with where its op was called.
  * @module
  */
-import { type AnomalyHooks, type GradFn, setAnomalyHooks } from "./grad_mode.ts";
+import { type AnomalyHooks, type GradFn, setAnomalyHooks } from "../tensor/tape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { assertNone } from "../tensor/_assert.ts";
 import { isinf, isnan } from "../tensor/ops_elementwise.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Tensor } from "../tensor/tensor.ts";
-import { anomalyHooks, withGradMode } from "./grad_mode.ts";
+import { anomalyHooks, withGradMode } from "../tensor/tape.ts";
 import { keep, tidy } from "../tensor/scope.ts";
 import { add } from "../tensor/ops_elementwise.ts";
 import { onesLike } from "../tensor/ops_creation.ts";

@@ -1,6 +1,6 @@
 /** Binary cross entropy of probabilities. @module */
-import { record } from "../autograd/grad_mode.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { record } from "../tensor/tape.ts";
+import { noGrad } from "../tensor/tape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reduction.ts";

@@ -1,5 +1,5 @@
 /** Binary cross entropy on logits, fused into one kernel forward and one backward. @module */
-import { isGradEnabled, record } from "../autograd/grad_mode.ts";
+import { isGradEnabled, record } from "../tensor/tape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { full } from "../tensor/ops_creation.ts";
 import { fusedElementwise, type FusedExpr, fx } from "../tensor/fused.ts";

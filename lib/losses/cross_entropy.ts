@@ -1,6 +1,6 @@
 /** Cross entropy between logits and class indices or class probabilities. @module */
-import { record } from "../autograd/grad_mode.ts";
-import { isGradEnabled } from "../autograd/grad_mode.ts";
+import { record } from "../tensor/tape.ts";
+import { isGradEnabled } from "../tensor/tape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { isFloat } from "../tensor/dtype.ts";
 import { oneHot } from "../tensor/ops_index.ts";

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../tensor/tensor.ts";
 import { arange } from "../tensor/ops_creation.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 import { isFloat } from "../tensor/dtype.ts";
 import { Module } from "../nn/module.ts";
 import { Linear } from "../nn/linear.ts";

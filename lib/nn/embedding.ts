@@ -3,7 +3,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { tensor, zeros } from "../tensor/ops_creation.ts";
 import { embedding } from "../tensor/ops_index.ts";
 import { where } from "../tensor/ops_elementwise.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 import { Module } from "./module.ts";
 import { normal_ } from "./init.ts";
 

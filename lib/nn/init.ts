@@ -4,7 +4,7 @@
  * @module
  */
 import type { Tensor } from "../tensor/tensor.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 import { full, rand, randn } from "../tensor/ops_creation.ts";
 import { isFloat } from "../tensor/dtype.ts";
 

@@ -5,7 +5,7 @@
  */
 import { Tensor } from "../tensor/tensor.ts";
 import { keep } from "../tensor/scope.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 
 const buffers = new WeakSet<Tensor>();
 const nonPersistent = new WeakSet<Tensor>();

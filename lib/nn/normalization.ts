@@ -2,7 +2,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { ones, zeros } from "../tensor/ops_creation.ts";
 import { layerNorm } from "../tensor/ops_nn.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 import { Module } from "./module.ts";
 
 /** Options of the functional `batchNorm`. */

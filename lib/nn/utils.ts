@@ -2,7 +2,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { tidy } from "../tensor/scope.ts";
 import { fusedElementwise, fx } from "../tensor/fused.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "../tensor/tape.ts";
 import { stack } from "../tensor/ops_combine.ts";
 import { zeros } from "../tensor/ops_creation.ts";
 

@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { keep } from "../tensor/scope.ts";
 import { fullLike } from "../tensor/ops_creation.ts";
-import { noGrad, withGradMode } from "../autograd/grad_mode.ts";
+import { noGrad, withGradMode } from "../tensor/tape.ts";
 import { fusedElementwise, type FusedExpr } from "../tensor/fused.ts";
 import { checkNumber } from "./_check.ts";
 

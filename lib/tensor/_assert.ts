@@ -1,6 +1,6 @@
 /** Deferred element checks that do not read back on the hot path. @module */
 import type { Tensor } from "./tensor.ts";
-import { noGrad } from "../autograd/grad_mode.ts";
+import { noGrad } from "./tape.ts";
 
 /**
  * Raises a RangeError with `describe(i)` if any element of `flags` (a mask, e.g. `x.lt(0)`) is

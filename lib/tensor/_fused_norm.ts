@@ -7,7 +7,7 @@
  * @module
  */
 import type { Backend } from "../backend/backend.ts";
-import { isGradEnabled, record, withGradMode } from "../autograd/grad_mode.ts";
+import { isGradEnabled, record, withGradMode } from "./tape.ts";
 import { isFloat } from "./dtype.ts";
 import { Tensor } from "./tensor.ts";
 import { add, exp, mul, rsqrt, sub } from "./ops_elementwise.ts";

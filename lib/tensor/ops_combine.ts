@@ -1,6 +1,6 @@
 /** Joining and padding: cat, stack, pad. @module */
 import { contiguousStrides, numel } from "../backend/_view.ts";
-import { record } from "../autograd/grad_mode.ts";
+import { record } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import { normalizeDim } from "./ops_reduce.ts";
 import { slice, unsqueeze } from "./ops_movement.ts";

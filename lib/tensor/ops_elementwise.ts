@@ -4,7 +4,7 @@
  * @module
  */
 import type { BinaryOp, DType, FusedExpr, UnaryOp, View } from "../backend/backend.ts";
-import { isGradEnabled, record, withGradMode } from "../autograd/grad_mode.ts";
+import { isGradEnabled, record, withGradMode } from "./tape.ts";
 import { fusedElementwise, fx } from "./fused.ts";
 import { isFloat, promote } from "./dtype.ts";
 import { keep } from "./scope.ts";

@@ -1,5 +1,5 @@
 /** Indexing: gather, scatterAdd, indexSelect, embedding, oneHot. @module */
-import { record } from "../autograd/grad_mode.ts";
+import { record } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import { normalizeDim } from "./ops_reduce.ts";
 import { expand, reshape } from "./ops_movement.ts";

@@ -1,5 +1,5 @@
 /** Matrix products with torch's rules for 1-D operands and batch broadcasting. @module */
-import { record, withGradMode } from "../autograd/grad_mode.ts";
+import { record, withGradMode } from "./tape.ts";
 import { isFloat } from "./dtype.ts";
 import { Tensor } from "./tensor.ts";
 import { broadcastShapes } from "./ops_elementwise.ts";

@@ -1,6 +1,6 @@
 /** Shape and layout ops: views without copies where the strides allow, and device moves. @module */
 import { contiguousStrides, numel } from "../backend/_view.ts";
-import { record } from "../autograd/grad_mode.ts";
+import { record } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import type { CpuBackend } from "../backend/cpu.ts";
 import { backendFor, type Device } from "./device.ts";

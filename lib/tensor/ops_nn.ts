@@ -4,7 +4,7 @@
  * @module
  */
 import type { WindowParams } from "../backend/backend.ts";
-import { isGradEnabled, record, withGradMode } from "../autograd/grad_mode.ts";
+import { isGradEnabled, record, withGradMode } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
 import { add, compare, div, mul, rsqrt, sub, where } from "./ops_elementwise.ts";
 import { reshape } from "./ops_movement.ts";

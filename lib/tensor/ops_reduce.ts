@@ -1,6 +1,6 @@
 /** Reductions over any dims (with keepdim) and the softmax family. @module */
 import type { ReduceOp } from "../backend/backend.ts";
-import { record, withGradMode } from "../autograd/grad_mode.ts";
+import { record, withGradMode } from "./tape.ts";
 import { isFloat } from "./dtype.ts";
 import { type ReduceOptions, Tensor } from "./tensor.ts";
 import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";

@@ -5,7 +5,7 @@
  */
 import type { Backend, DType, HostArray, Storage, View } from "../backend/backend.ts";
 import { contiguousStrides, isContiguous, numel } from "../backend/_view.ts";
-import type { GradFn } from "../autograd/grad_mode.ts";
+import type { GradFn } from "./tape.ts";
 import { backendFor, type Device } from "./device.ts";
 import { track, untrack } from "./scope.ts";
 import * as E from "./ops_elementwise.ts";

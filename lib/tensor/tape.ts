@@ -1,5 +1,5 @@
-/** Whether operations record themselves for backward. @module */
-import type { Tensor } from "../tensor/tensor.ts";
+/** The tape: whether operations record themselves for backward, and how they do (`record`, `GradFn`, anomaly hooks). @module */
+import type { Tensor } from "./tensor.ts";
 
 let enabled = true;
 
