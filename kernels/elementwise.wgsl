@@ -1,7 +1,8 @@
-// Elementwise family: unary ops, casts, binary ops and where.
+// Elementwise family: any op of the op table over up to three strided operands.
 // Placeholders: $OUT $A $B $C element types; $INDEX how ia/ib/ic are found (see INDEXING in
-// elementwise.ts: the host picks a variant by the collapsed rank); $EXPR the value of
-// out[i] from x = a[..], y = b[..], z = c[..] (unused inputs alias `a`).
+// elementwise.ts: the host picks a variant by the collapsed rank); $BODY the op's `let`s,
+// generated from its table entry (codegen.ts), reading a[ia], b[ib], c[ic] (unused inputs
+// alias `a`); $RESULT the value stored into out[i]. Op params are u.fp (f32) and u.ip (i32).
 // The math helpers (expm1_, erf_, pow_, …) come from math.wgsl, prepended by kernels.ts.
 struct U {
   n: u32,
@@ -30,9 +31,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
         @builtin(local_invocation_index) lid: u32) {
   let total = nwg.x * nwg.y * nwg.z * 64u;
   for (var i = group_index(wg, nwg) * 64u + lid; i < u.n; i += total) {
-{{INDEX}}    let x = a[ia];
-    let y = b[ib];
-    let z = c[ic];
-    out[i] = {{EXPR}};
+{{INDEX}}{{BODY}}
+    out[i] = {{RESULT}};
   }
 }

@@ -20,19 +20,8 @@ struct U {
 @group(0) @binding(5) var<storage, read> weight: array<f32>;
 @group(0) @binding(6) var<storage, read> aux: array<f32>;
 
-var<workgroup> red: array<vec2<f32>, 64>;
-
-fn sum64(v: vec2<f32>, lid: u32) -> vec2<f32> {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
+// sum64 over pairs of f32 (workgroup_reduce.wgsl): both sums of a pass in one tree
+alias Red = vec2<f32>;
 
 fn w_at(c: u32) -> f32 {
   if (u.hasWeight != 0u) { return weight[c]; }

@@ -101,7 +101,7 @@ fn pow_(x: f32, y: f32) -> f32 {
   } else {
     r = exp2(y * log2(ax));
   }
-  if (x < 0.0 && floor(y) != y && !f32_is_inf(y)) { return nan_f32(); }
+  if (x < 0.0 && !f32_is_inf(x) && floor(y) != y && !f32_is_inf(y)) { return nan_f32(); }
   if ((x < 0.0 || bitcast<u32>(x) == 0x80000000u) && is_odd_integer(y)) { return -r; }
   return r;
 }
@@ -124,8 +124,11 @@ fn ipow_(x: i32, y: i32) -> i32 {
   return r;
 }
 
+// Python-style remainder from C's fmod: WGSL's `%` is x - y·trunc(x/y), NaN for an infinite
+// divisor, where fmod gives x.
 fn fmod_(x: f32, y: f32) -> f32 {
-  let r = x % y;
+  var r = x % y;
+  if (f32_is_inf(y) && !f32_is_inf(x) && !f32_is_nan(x)) { r = x; }
   if (r != 0.0 && ((r < 0.0) != (y < 0.0))) { return r + y; }
   return r;
 }
@@ -143,12 +146,13 @@ fn idiv_(x: i32, y: i32) -> i32 {
   return x / y;
 }
 
+// NaN if either is NaN, else the first operand on ties (PyTorch's order for ±0).
 fn fmax_(x: f32, y: f32) -> f32 {
   if (f32_is_nan(x) || f32_is_nan(y)) { return nan_f32(); }
-  return max(x, y);
+  return select(x, y, x < y);
 }
 
 fn fmin_(x: f32, y: f32) -> f32 {
   if (f32_is_nan(x) || f32_is_nan(y)) { return nan_f32(); }
-  return min(x, y);
+  return select(x, y, y < x);
 }

@@ -12,31 +12,8 @@ struct U {
 @group(0) @binding(2) var<storage, read> a: array<f32>;
 @group(0) @binding(3) var<storage, read> b: array<f32>;
 
-var<workgroup> red: array<f32, 64>;
-
-fn sum64(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] += red[lid + s]; }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
-
-fn max64(v: f32, lid: u32) -> f32 {
-  red[lid] = v;
-  workgroupBarrier();
-  for (var s = 32u; s > 0u; s >>= 1u) {
-    if (lid < s) { red[lid] = max(red[lid], red[lid + s]); }
-    workgroupBarrier();
-  }
-  let r = red[0];
-  workgroupBarrier();
-  return r;
-}
+// sum64 and max64 over f32 (workgroup_reduce.wgsl)
+alias Red = f32;
 
 // out = exp(x − m) / Σ exp(x − m), or x − m − log Σ exp(x − m); m is the row max (0 when ±inf).
 @compute @workgroup_size(64)

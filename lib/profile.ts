@@ -1,6 +1,6 @@
 /** Kernel-level profiling. @module */
 import type { KernelTime } from "./backend/backend.ts";
-import { backendFor, type Device, getDefaultDevice } from "./tensor/device.ts";
+import { type Device, getDefaultDevice, startKernelProfile } from "./tensor/device.ts";
 
 export type { KernelTime };
 
@@ -22,17 +22,16 @@ export async function profileKernels(
   fn: () => unknown,
   device: Device = getDefaultDevice(),
 ): Promise<KernelTime[]> {
-  const backend = backendFor(device);
-  if (!backend.startProfile || !backend.stopProfile) {
+  const stop = startKernelProfile(device);
+  if (!stop) {
     throw new Error(`profileKernels: the ${device} backend runs no GPU kernels to time; use a webgpu device`);
   }
-  backend.startProfile();
   try {
     await fn();
   } catch (e) {
     // Stop anyway, so the device returns to batched passes.
-    await backend.stopProfile().catch(() => {});
+    await stop().catch(() => {});
     throw e;
   }
-  return await backend.stopProfile();
+  return await stop();
 }

@@ -6,9 +6,9 @@
  */
 import { type AnomalyHooks, type GradFn, setAnomalyHooks } from "../tensor/tape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
-import { assertNone } from "../tensor/_assert.ts";
+import { assertNone } from "../tensor/primitives.ts";
 import { isinf, isnan } from "../tensor/ops_elementwise.ts";
-import { backendFor, hasWebGPU } from "../tensor/device.ts";
+import { hasWebGPU, synchronize } from "../tensor/device.ts";
 
 /** Options of {@link detectAnomaly}. */
 export interface AnomalyOptions {
@@ -140,7 +140,7 @@ export function detectAnomaly<T>(fn: () => T, options: AnomalyOptions = {}): T {
     return (async () => {
       try {
         const value = await result;
-        if (hasWebGPU()) await backendFor("webgpu").sync();
+        if (hasWebGPU()) await synchronize("webgpu");
         return value;
       } finally {
         restore();

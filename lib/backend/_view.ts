@@ -1,5 +1,5 @@
 /** Shape and stride arithmetic shared by the backends. @module */
-import type { View } from "./backend.ts";
+import type { View, WindowParams } from "./backend.ts";
 
 /** Number of elements of a shape (1 for a scalar shape `[]`). */
 export function numel(shape: readonly number[]): number {
@@ -34,6 +34,15 @@ export function isContiguous(v: View): boolean {
   return true;
 }
 
+/**
+ * Output size along spatial `axis` (0: height, 1: width) of a sliding window over `size` input
+ * positions: `floor((size + 2·pad − dil·(k − 1) − 1) / stride) + 1`. Zero or negative when the
+ * window does not fit; callers clamp or reject.
+ */
+export function windowOutputSize(size: number, p: WindowParams, axis: 0 | 1): number {
+  return Math.floor((size + 2 * p.padding[axis] - p.dilation[axis] * (p.kernel[axis] - 1) - 1) / p.stride[axis]) + 1;
+}
+
 /** The PCG-style u32 hash behind every random stream (see Backend docs). */
 export function pcg(v: number): number {
   const s = (Math.imul(v >>> 0, 747796405) + 2891336453) >>> 0;
@@ -44,4 +53,40 @@ export function pcg(v: number): number {
 /** Word `n` of the random stream for `seed`. */
 export function randomBits(seed: number, n: number): number {
   return pcg((pcg(n >>> 0) ^ seed) >>> 0);
+}
+
+/** Throws unless the index shape has the data's rank and fits inside it off `dim` (as torch requires). */
+export function checkIndexShape(
+  opName: string,
+  index: readonly number[],
+  data: readonly number[],
+  dim: number,
+): void {
+  const fits = index.length === data.length && index.every((s, d) => d === dim || s <= data[d]);
+  if (!fits || dim < 0 || dim >= data.length) {
+    throw new RangeError(
+      `${opName}: index shape [${index}] does not fit data shape [${data}] along dimension ${dim}`,
+    );
+  }
+}
+
+/**
+ * The shape checks of {@link Backend.scatterAdd}: `baseSize` elements must make `shape`, the
+ * index and source views must share a shape, and that shape must fit `shape` off `dim`.
+ */
+export function checkScatterShapes(
+  opName: string,
+  baseSize: number,
+  shape: readonly number[],
+  dim: number,
+  iv: View,
+  sv: View,
+): void {
+  if (baseSize !== numel(shape)) {
+    throw new RangeError(`${opName}: base of ${baseSize} elements is not of shape [${shape}]`);
+  }
+  if (iv.shape.length !== sv.shape.length || iv.shape.some((d, i) => d !== sv.shape[i])) {
+    throw new RangeError(`${opName}: index [${iv.shape}] and source [${sv.shape}] shapes differ`);
+  }
+  checkIndexShape(opName, iv.shape, shape, dim);
 }

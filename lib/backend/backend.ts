@@ -17,8 +17,10 @@
  * - Ranks are at most {@link MAX_RANK}.
  * @module
  */
+import type { ReduceOp } from "../ops/tensor_ops.ts";
+import type { Expr } from "../ops/expr.ts";
 
-/** Element types. `float64` exists only on the cpu backend (for gradcheck). */
+/** Element types. `float64` exists only on the cpu (reference) backend, for gradcheck. */
 export type DType = "float32" | "float64" | "int32" | "bool";
 
 /** Highest tensor rank any kernel must handle. */
@@ -42,75 +44,19 @@ export interface Storage {
 export type HostArray = Float32Array | Float64Array | Int32Array | Uint8Array;
 
 /**
- * Elementwise ops of one input. Params (in `params`) where noted:
- * - `copy`      identity; with a different `outDtype` it is a cast (float→int truncates toward zero,
- *               anything→bool is `x != 0`, bool→number is 0/1).
- * - `neg exp log log1p sqrt rsqrt abs sign sin cos tanh sigmoid relu erf floor ceil round
- *   reciprocal expm1 not(bool only) isnan isinf` — as in PyTorch (`round` is half-to-even).
- *   `isnan`/`isinf` output bool.
- * - `leakyRelu` params [negativeSlope]
- * - `geluErf`   x·Φ(x) with Φ from erf;  `geluTanh` 0.5x(1+tanh(√(2/π)(x+0.044715x³)))
- * - `softplus`  params [beta, threshold]: x if beta·x > threshold else log1p(exp(beta·x))/beta
- * - `clamp`     params [min, max] (either may be ±Infinity)
+ * The ops of the backends' elementwise and reduce primitives come from the op table
+ * (`lib/ops/table.ts`): an op exists for a backend exactly when it has an entry there, whose
+ * semantics (dtypes, special values, params and their defaults) the entry documents.
  */
-export type UnaryOp =
-  | "copy"
-  | "neg"
-  | "exp"
-  | "log"
-  | "log1p"
-  | "expm1"
-  | "sqrt"
-  | "rsqrt"
-  | "abs"
-  | "sign"
-  | "sin"
-  | "cos"
-  | "tanh"
-  | "sigmoid"
-  | "relu"
-  | "erf"
-  | "floor"
-  | "ceil"
-  | "round"
-  | "reciprocal"
-  | "not"
-  | "isnan"
-  | "isinf"
-  | "leakyRelu"
-  | "geluErf"
-  | "geluTanh"
-  | "softplus"
-  | "clamp";
+export type { BinaryOp, ElementwiseOp, TernaryOp, UnaryOp } from "../ops/table.ts";
+export type { ReduceOp } from "../ops/tensor_ops.ts";
+export { FUSED_LIMITS } from "../ops/expr.ts";
 
-/**
- * Elementwise ops of two inputs (same dtype). Comparisons (`eq ne lt le gt ge`) and
- * `and or xor` output bool; the rest output the input dtype. Integer `div` truncates
- * toward zero; `mod` is Python's (sign of the divisor), like torch.remainder.
- * `pow` of floats follows IEEE pow (negative base with non-integer exponent → NaN).
- */
-export type BinaryOp =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  | "mod"
-  | "atan2"
-  | "eq"
-  | "ne"
-  | "lt"
-  | "le"
-  | "gt"
-  | "ge"
-  | "and"
-  | "or"
-  | "xor";
-
-/** Reductions. `sum`/`prod` of bool or int32 accumulate in int32. */
-export type ReduceOp = "sum" | "max" | "min" | "prod";
+/** One operand of {@link Backend.elementwise}: a storage and how the kernel reads it. */
+export interface Operand {
+  storage: Storage;
+  view: View;
+}
 
 /** Geometry of a 2-D sliding window (im2col / col2im). */
 export interface WindowParams {
@@ -121,24 +67,12 @@ export interface WindowParams {
 }
 
 /**
- * One node of a fused elementwise program. Every value is a float of the program's dtype;
- * comparisons and logical ops give 1 or 0, and `where` tests `cond != 0`. Nodes may be shared
- * (the same object used twice is computed once).
- * - `{ input: k }`   element i of input k (or element 0 when that input has one element)
- * - `{ param: k }`   scalar k of the call's `params` (passed as a uniform, so changing values such
- *                    as a scheduled learning rate never recompiles)
- * - `{ const: v }`   a literal baked into the kernel
+ * One node of a fused elementwise program: an expression over the op table (lib/ops/expr.ts).
+ * Every value is a float of the program's dtype; comparisons and logical ops give 1 or 0 when
+ * stored, and `where` tests `cond != 0`. Nodes may be shared (the same object used twice is
+ * computed once). Programs are immutable: backends may cache their code by the program array.
  */
-export type FusedExpr =
-  | { readonly input: number }
-  | { readonly param: number }
-  | { readonly const: number }
-  | { readonly unary: UnaryOp; readonly a: FusedExpr; readonly params?: readonly number[] }
-  | { readonly binary: BinaryOp; readonly a: FusedExpr; readonly b: FusedExpr }
-  | { readonly where: FusedExpr; readonly a: FusedExpr; readonly b: FusedExpr };
-
-/** Limits every backend accepts for {@link Backend.fused}. */
-export const FUSED_LIMITS = { inputs: 6, outputs: 4, params: 16 } as const;
+export type FusedExpr = Expr;
 
 /**
  * A bias that {@link Backend.matmul} adds as it stores: `values` (contiguous, the operands'
@@ -170,6 +104,91 @@ export interface MemoryStats {
   buffersCreated: number;
   /** Bytes held by the backend in total (live + pooled). */
   pooledBytes: number;
+}
+
+/**
+ * Operands of {@link Backend.crossEntropy}: cross entropy with class indices over contiguous rows
+ * (the tensor layer makes every storage dense first).
+ */
+export interface CrossEntropyArgs {
+  /** Float `[rows, classes]`. */
+  logits: Storage;
+  /** Samples (rows of `logits`). */
+  rows: number;
+  /** Classes C (columns of `logits`). */
+  classes: number;
+  /** int32 `[rows]`: each row's class index. */
+  target: Storage;
+  /** Per-class weights `[classes]` of the logits' dtype, or null for all ones. */
+  weight: Storage | null;
+  /** Target value whose rows give loss 0 and weight 0. */
+  ignoreIndex: number;
+  /** ε in [0, 1]: the target becomes (1−ε)·onehot + ε/C. */
+  labelSmoothing: number;
+  /** Names the caller in range errors. */
+  opName: string;
+}
+
+/** Operands of {@link Backend.crossEntropyBackward}: the forward's plus the loss gradient. */
+export interface CrossEntropyBackwardArgs extends CrossEntropyArgs {
+  /** `[rows]`, the logits' dtype: the gradient of each row's loss. */
+  gradRows: Storage;
+}
+
+/** Operands of {@link Backend.layerNorm}, each storage contiguous and of `x`'s float dtype. */
+export interface LayerNormArgs {
+  /** `[rows, cols]`, normalized over each row. */
+  x: Storage;
+  /** `[cols]` scale, or null for ones. */
+  weight: Storage | null;
+  /** `[cols]` shift, or null for zeros. */
+  bias: Storage | null;
+  /** Rows of `x`. */
+  rows: number;
+  /** Elements per row. */
+  cols: number;
+  /** Added to the variance before the square root. */
+  eps: number;
+}
+
+/** What {@link Backend.layerNorm} returns: the output and the per-row statistics its gradient reuses. */
+export interface LayerNormOutputs {
+  /** `[rows, cols]`. */
+  y: Storage;
+  /** `[rows]` row means. */
+  mean: Storage;
+  /** `[rows]` reciprocal standard deviations `1/√(var + eps)`. */
+  rstd: Storage;
+}
+
+/** Operands of {@link Backend.layerNormBackward}: the forward's input and statistics plus `gy`. */
+export interface LayerNormBackwardArgs {
+  /** The forward's `x`, `[rows, cols]`. */
+  x: Storage;
+  /** The forward's `mean`, `[rows]`. */
+  mean: Storage;
+  /** The forward's `rstd`, `[rows]`. */
+  rstd: Storage;
+  /** The forward's `weight` `[cols]`, or null. */
+  weight: Storage | null;
+  /** Gradient of `y`, `[rows, cols]`. */
+  gy: Storage;
+  /** Rows of `x`. */
+  rows: number;
+  /** Elements per row. */
+  cols: number;
+  /** Which parameter gradients to compute (the others come back null). */
+  grads: { weight: boolean; bias: boolean };
+}
+
+/** What {@link Backend.layerNormBackward} returns; `gw`/`gb` are null unless `grads` asked for them. */
+export interface LayerNormGrads {
+  /** `[rows, cols]`. */
+  gx: Storage;
+  /** `[cols]` or null. */
+  gw: Storage | null;
+  /** `[cols]` or null. */
+  gb: Storage | null;
 }
 
 /** Which random distribution {@link Backend.random} draws from. */
@@ -219,25 +238,16 @@ export interface Backend {
   /** Stops timing once queued work is done; per-kernel totals, largest first. */
   stopProfile?(): Promise<KernelTime[]>;
 
-  /** Elementwise op of `a` read through `av`; result has `av.shape`, contiguous. */
-  unary(
-    op: UnaryOp,
-    a: Storage,
-    av: View,
-    outDtype: DType,
-    params?: readonly number[],
-  ): Storage;
-  /** Elementwise op; `av` and `bv` are already broadcast to the same shape (the output's). */
-  binary(op: BinaryOp, a: Storage, av: View, b: Storage, bv: View): Storage;
-  /** `cond ? a : b`; `cond` is bool; all three views share the output shape; a and b share a dtype. */
-  where(
-    cond: Storage,
-    cv: View,
-    a: Storage,
-    av: View,
-    b: Storage,
-    bv: View,
-  ): Storage;
+  /**
+   * Elementwise op `op` of the table over `operands` (as many as the op takes), whose views all
+   * have the output's shape (broadcast already applied through zero strides). The operands share
+   * a dtype, except `where`'s condition (bool); the result is contiguous, of `outDtype` (a cast
+   * on store), computed in the type the entry's policy picks. `params` are the entry's params in
+   * its order, defaults completed. `op` is typed as a string here (an {@link ElementwiseOp}; an
+   * unknown name is a RangeError) because tensors expose their backend, and the public API must
+   * not depend on the table's inferred types.
+   */
+  elementwise(op: string, operands: readonly Operand[], outDtype: DType, params?: readonly number[]): Storage;
   /**
    * Reduces `av` over `axes` (sorted, unique, non-empty). The result is contiguous with
    * `av.shape` where each reduced axis has size 1. Empty reductions give the identity
@@ -325,42 +335,17 @@ export interface Backend {
    */
   assertNone?(flags: Storage, describe: (index: number) => string): void;
   /**
-   * Optional: cross entropy with class indices, one row per sample. `logits` is contiguous
-   * `[rows, classes]` (float), `target` contiguous int32 `[rows]`, `weight` contiguous `[classes]` or
-   * null. Returns `[loss, rowWeight]`, each `[rows]`: with y = target[n] and ε = `labelSmoothing`,
+   * Optional: cross entropy with class indices, one row per sample ({@link CrossEntropyArgs}).
+   * Returns `[loss, rowWeight]`, each `[rows]`: with y = target[n] and ε = `labelSmoothing`,
    * `loss[n] = (1−ε)·w[y]·(lse − x[y]) + (ε/C)·Σ_c w[c]·(lse − x[c])` and `rowWeight[n] = w[y]`,
    * both 0 where y = `ignoreIndex`. Other indices outside `[0, classes)` are range errors as in gather.
    */
-  crossEntropy?(
-    logits: Storage,
-    rows: number,
-    classes: number,
-    target: Storage,
-    weight: Storage | null,
-    ignoreIndex: number,
-    labelSmoothing: number,
-    opName: string,
-  ): [Storage, Storage];
+  crossEntropy?(args: CrossEntropyArgs): [Storage, Storage];
   /**
    * Optional: the gradient of {@link Backend.crossEntropy} w.r.t. `logits` given `gradRows` `[rows]`:
    * `g[n]·(softmax[c]·((1−ε)w[y] + ε·Σw/C) − (1−ε)w[y]·[c = y] − ε·w[c]/C)`, zero rows where ignored.
    */
-  crossEntropyBackward?(
-    logits: Storage,
-    rows: number,
-    classes: number,
-    target: Storage,
-    weight: Storage | null,
-    gradRows: Storage,
-    ignoreIndex: number,
-    labelSmoothing: number,
-    opName: string,
-  ): Storage;
-  /**
-   * Optional: softmax over the last dim of contiguous float `x` `[rows, cols]`, one pass per row:
-   * with m the row's max (0 when ±Infinity), `exp(x − m) / Σ exp(x − m)`, or when `log`
-   * `x − m − log Σ exp(x − m)`. Returns `[rows, cols]`.
-   */
+  crossEntropyBackward?(args: CrossEntropyBackwardArgs): Storage;
   /**
    * Optional: 2-D max pooling of contiguous float `x` `[N, C, H, W]` (`xv` its view) in one pass.
    * Returns `values` `[N, C, Ho, Wo]` (the max over each window's in-image taps, `Ho` as in
@@ -379,6 +364,11 @@ export interface Backend {
     imageShape: readonly [number, number, number, number],
     p: WindowParams,
   ): Storage;
+  /**
+   * Optional: softmax over the last dim of contiguous float `x` `[rows, cols]`, one pass per row:
+   * with m the row's max (0 when ±Infinity), `exp(x − m) / Σ exp(x − m)`, or when `log`
+   * `x − m − log Σ exp(x − m)`. Returns `[rows, cols]`.
+   */
   softmax?(x: Storage, rows: number, cols: number, log: boolean): Storage;
   /**
    * Optional: the gradient of {@link Backend.softmax} from its output `y` and `gy` (both `[rows, cols]`):
@@ -386,33 +376,17 @@ export interface Backend {
    */
   softmaxBackward?(y: Storage, gy: Storage, rows: number, cols: number, log: boolean): Storage;
   /**
-   * Optional: layer norm over the last dim of contiguous float `x` `[rows, cols]`, one pass per row:
-   * `y = (x − mean)·rstd·w + b` with `rstd = 1/√(var + eps)` (biased variance); `weight`/`bias`
-   * are `[cols]` or null (1 and 0). Returns `y` `[rows, cols]` and `mean`, `rstd` `[rows]`.
+   * Optional: layer norm over the last dim of contiguous float `x` `[rows, cols]`, one pass per row
+   * ({@link LayerNormArgs}): `y = (x − mean)·rstd·w + b` with `rstd = 1/√(var + eps)` (biased
+   * variance). Returns `y` `[rows, cols]` and `mean`, `rstd` `[rows]`.
    */
-  layerNorm?(
-    x: Storage,
-    weight: Storage | null,
-    bias: Storage | null,
-    rows: number,
-    cols: number,
-    eps: number,
-  ): { y: Storage; mean: Storage; rstd: Storage };
+  layerNorm?(args: LayerNormArgs): LayerNormOutputs;
   /**
-   * Optional: the gradients of {@link Backend.layerNorm} given `gy` `[rows, cols]`; with
+   * Optional: the gradients of {@link Backend.layerNorm} ({@link LayerNormBackwardArgs}); with
    * `x̂ = (x − mean)·rstd` and `g = gy·w`: `gx = rstd·(g − mean(g) − x̂·mean(g·x̂))` (means over a
    * row), and when `grads` asks for them `gw = Σ_rows gy·x̂`, `gb = Σ_rows gy` (each `[cols]`).
    */
-  layerNormBackward?(
-    x: Storage,
-    mean: Storage,
-    rstd: Storage,
-    weight: Storage | null,
-    gy: Storage,
-    rows: number,
-    cols: number,
-    grads: { weight: boolean; bias: boolean },
-  ): { gx: Storage; gw: Storage | null; gb: Storage | null };
+  layerNormBackward?(args: LayerNormBackwardArgs): LayerNormGrads;
   /** `size` random float32 (or float64 on cpu) values; see the stream definition above. */
   random(
     kind: RandomKind,

@@ -11,15 +11,17 @@
 import type { DType, HostArray } from "../backend/backend.ts";
 import { numel } from "../backend/_view.ts";
 import { Tensor } from "../tensor/tensor.ts";
-import { backendFor, type Device, getDefaultDevice } from "../tensor/device.ts";
+import { type Device, deviceDTypes, getDefaultDevice } from "../tensor/device.ts";
+import { DTYPE_BYTES } from "../tensor/dtype.ts";
+import { fromHost } from "../tensor/ops_creation.ts";
 import { withPermission } from "../_permission.ts";
 
-/** The safetensors dtype code written for each denograd dtype, and its element size in bytes. */
-const WRITE: Record<DType, { code: string; bytes: number }> = {
-  float32: { code: "F32", bytes: 4 },
-  float64: { code: "F64", bytes: 8 },
-  int32: { code: "I32", bytes: 4 },
-  bool: { code: "BOOL", bytes: 1 },
+/** The safetensors dtype code written for each denograd dtype (elements are stored as in its host array). */
+const WRITE: Record<DType, string> = {
+  float32: "F32",
+  float64: "F64",
+  int32: "I32",
+  bool: "BOOL",
 };
 
 /** Element sizes of the safetensors dtypes `load` reads (the others are converted, see `decode`). */
@@ -81,10 +83,10 @@ function plan(
   for (const [name, t] of Object.entries(stateDict)) {
     if (name === "__metadata__" || name === "") throw new RangeError(`${op}: "${name}" cannot be a tensor name`);
     if (!(t instanceof Tensor)) throw new TypeError(`${op}: "${name}" is not a Tensor (got ${typeof t})`);
-    const kind = WRITE[t.dtype];
-    if (!kind) throw new TypeError(`${op}: "${name}" has dtype ${t.dtype}, which safetensors cannot store here`);
-    const bytes = t.size * kind.bytes;
-    header[name] = { dtype: kind.code, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
+    const code = WRITE[t.dtype];
+    if (!code) throw new TypeError(`${op}: "${name}" has dtype ${t.dtype}, which safetensors cannot store here`);
+    const bytes = t.size * DTYPE_BYTES[t.dtype];
+    header[name] = { dtype: code, shape: [...t.shape], data_offsets: [offset, offset + bytes] };
     entries.push({ name, tensor: t, bytes });
     offset += bytes;
   }
@@ -269,8 +271,7 @@ export function loadBytes(
     fail("header must be a JSON object of tensor entries");
   }
   const device = options.device ?? getDefaultDevice();
-  const backend = backendFor(device);
-  const hasF64 = backend.dtypes.includes("float64");
+  const hasF64 = deviceDTypes(device).includes("float64");
   const dataLength = bytes.length - dataStart;
   // validate everything before creating any tensor
   const parsed: { name: string; shape: number[]; values: ArrayLike<number>; dtype: DType }[] = [];
@@ -323,7 +324,7 @@ export function loadBytes(
   }
   const out: Record<string, Tensor> = {};
   for (const p of parsed) {
-    out[p.name] = Tensor.fromStorage(backend.upload(p.values, p.dtype), p.shape, p.dtype, device);
+    out[p.name] = fromHost(p.values, p.shape, p.dtype, device);
   }
   return out;
 }

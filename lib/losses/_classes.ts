@@ -7,6 +7,7 @@
 import { Tensor } from "../tensor/tensor.ts";
 import { isFloat } from "../tensor/dtype.ts";
 import { where } from "../tensor/ops_elementwise.ts";
+import { faultUnless } from "../tensor/primitives.ts";
 
 /** `input` `[N, C, d1, …]` (or unbatched `[C]`) as rows `[N·d1·…, C]`; `target` must be `[N, d1, …]` (or `[]`). */
 export function classRows(loss: string, input: Tensor, target: Tensor): { rows: Tensor; targetShape: number[] } {
@@ -65,24 +66,4 @@ export function safeClasses(
   const safe = ignoreIndex === null ? flat : where(flat.eq(ignoreIndex), 0, flat);
   if (check) faultUnless(loss, safe, classes);
   return safe;
-}
-
-/** Raises (cpu) or records (webgpu) a range fault named `loss` for any entry of int32 `ids` outside [0, size). */
-export function faultUnless(loss: string, ids: Tensor, size: number): void {
-  const flat = ids.reshape([ids.size, 1]).contiguous();
-  const b = flat.backend;
-  const table = b.zeros(size, "int32");
-  try {
-    const s = b.gather(
-      table,
-      { shape: [size, 1], strides: [1, 0], offset: 0 },
-      0,
-      flat.storage(loss),
-      flat.layout,
-      loss,
-    );
-    b.free(s);
-  } finally {
-    b.free(table);
-  }
 }

@@ -4,7 +4,8 @@ import { noGrad } from "../tensor/tape.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reduction.ts";
-import { checkTensor, faultUnless } from "./_classes.ts";
+import { checkTensor } from "./_classes.ts";
+import { faultUnless } from "../tensor/primitives.ts";
 
 /** Options of {@link binaryCrossEntropy} and {@link BCELoss}. */
 export interface BceOptions extends ReductionOptions {

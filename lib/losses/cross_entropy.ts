@@ -1,9 +1,7 @@
 /** Cross entropy between logits and class indices or class probabilities. @module */
-import { record } from "../tensor/tape.ts";
-import { isGradEnabled } from "../tensor/tape.ts";
 import { Tensor } from "../tensor/tensor.ts";
 import { isFloat } from "../tensor/dtype.ts";
-import { oneHot } from "../tensor/ops_index.ts";
+import { type CrossEntropyRows, fusedCrossEntropyRows } from "../tensor/primitives.ts";
 import { checkReduction, Loss, type ReductionOptions } from "./_reduction.ts";
 import { checkTensor, checkWeight, classRows, safeClasses } from "./_classes.ts";
 
@@ -19,23 +17,12 @@ export interface CrossEntropyOptions extends ReductionOptions {
 
 const NAME = "crossEntropy";
 
-function dense(t: Tensor): Tensor {
-  return t.isContiguous && t.offset === 0 && t.storage(NAME).size === t.size ? t : t.clone();
-}
-
-interface RowArgs {
-  x: Tensor; // [M, C]
-  t: Tensor; // [M] int32
-  weight: Tensor | null;
-  ignoreIndex: number;
-  eps: number;
-}
-
 /**
  * Per-row losses `(1−ε)·w[y]·(lse − x[y]) + (ε/C)·Σ_c w[c]·(lse − x[c])` and the rows' weights
- * w[y] (0 where ignored), composed from differentiable ops.
+ * w[y] (0 where ignored), composed from differentiable ops: the fallback of
+ * {@link fusedCrossEntropyRows} where the backend has no crossEntropy primitive.
  */
-function composedRows(a: RowArgs): [Tensor, Tensor] {
+function composedRows(a: CrossEntropyRows): [Tensor, Tensor] {
   const [m, c] = a.x.shape;
   const safe = safeClasses(NAME, a.t, c, a.ignoreIndex);
   const keep = a.t.ne(a.ignoreIndex).cast(a.x.dtype);
@@ -47,50 +34,6 @@ function composedRows(a: RowArgs): [Tensor, Tensor] {
     rows = rows.mul(1 - a.eps).add(smooth.mul(a.eps / c));
   }
   return [rows, wy.detach()];
-}
-
-/** The gradient of the per-row losses w.r.t. the logits, written with differentiable ops (double backward). */
-function composedGrad(a: RowArgs, g: Tensor): Tensor {
-  const [m, c] = a.x.shape;
-  const safe = safeClasses(NAME, a.t, c, a.ignoreIndex, false);
-  const keep = a.t.ne(a.ignoreIndex).cast(a.x.dtype).reshape([m, 1]);
-  const wy = a.weight ? a.weight.indexSelect(0, safe).reshape([m, 1]).mul(keep) : keep;
-  const wsum = a.weight ? a.weight.sum() : c;
-  const hot = oneHot(safe, c).cast(a.x.dtype);
-  const coef = wy.mul(1 - a.eps).add(keep.mul(wsum).mul(a.eps / c));
-  let d = a.x.softmax(1).mul(coef).sub(hot.mul(wy).mul(1 - a.eps));
-  if (a.eps !== 0) d = d.sub(keep.mul(a.weight ? a.weight.reshape([1, c]) : 1).mul(a.eps / c));
-  return d.mul(g.reshape([m, 1]));
-}
-
-/** The same rows from the backend's one-pass primitive; its backward is the one-pass gradient kernel. */
-function fusedRows(a: RowArgs): [Tensor, Tensor] {
-  const [m, c] = a.x.shape;
-  const b = a.x.backend;
-  const x = dense(a.x);
-  const t = dense(a.t);
-  const w = a.weight ? dense(a.weight.dtype === a.x.dtype ? a.weight : a.weight.cast(a.x.dtype)) : null;
-  const ws = w ? w.storage(NAME) : null;
-  const [ls, rs] = b.crossEntropy!(x.storage(NAME), m, c, t.storage(NAME), ws, a.ignoreIndex, a.eps, NAME);
-  const rows = Tensor.fromStorage(ls, [m], a.x.dtype, a.x.device);
-  const rowWeight = Tensor.fromStorage(rs, [m], a.x.dtype, a.x.device);
-  record(NAME, [a.x], rows, (g) => {
-    if (isGradEnabled()) return [composedGrad(a, g)];
-    const gd = dense(g.dtype === a.x.dtype ? g : g.cast(a.x.dtype));
-    const s = b.crossEntropyBackward!(
-      x.storage(NAME),
-      m,
-      c,
-      t.storage(NAME),
-      ws,
-      gd.storage(NAME),
-      a.ignoreIndex,
-      a.eps,
-      NAME,
-    );
-    return [Tensor.fromStorage(s, [m, c], a.x.dtype, a.x.device)];
-  });
-  return [rows, rowWeight];
 }
 
 /**
@@ -150,9 +93,8 @@ export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntrop
     throw new TypeError(`${NAME}: target is on ${target.device} but the input is on ${input.device}`);
   }
   const { rows: x, targetShape } = classRows(NAME, input, target);
-  const args: RowArgs = { x, t: target.reshape([target.size]), weight, ignoreIndex, eps };
-  const primitive = x.backend.crossEntropy && x.backend.crossEntropyBackward && !weight?.requiresGrad;
-  const [rows, rowWeight] = primitive ? fusedRows(args) : composedRows(args);
+  const args: CrossEntropyRows = { x, t: target.reshape([target.size]), weight, ignoreIndex, eps };
+  const [rows, rowWeight] = fusedCrossEntropyRows(args) ?? composedRows(args);
   switch (reduction) {
     case "mean":
       return rows.sum().div(rowWeight.sum());

@@ -8,7 +8,8 @@ import { arange } from "../tensor/ops_creation.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { oneHot } from "../tensor/ops_index.ts";
 import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reduction.ts";
-import { checkTensor, checkWeight, faultUnless, safeClasses } from "./_classes.ts";
+import { checkTensor, checkWeight, safeClasses } from "./_classes.ts";
+import { faultUnless } from "../tensor/primitives.ts";
 import { checkBinary } from "./bce.ts";
 
 /** Options of the margin losses that take a `margin`. */

@@ -6,7 +6,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { noGrad, record } from "../tensor/tape.ts";
-import { assertNone } from "../tensor/_assert.ts";
+import { assertNone } from "../tensor/primitives.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { boolOption, checkFloat, numberOption } from "./_regression_checks.ts";
 

@@ -4,13 +4,13 @@
  * {@link setDefaultDevice} choose explicitly.
  * @module
  */
-import type { Backend } from "../backend/backend.ts";
-import { createCpuBackend } from "../backend/cpu.ts";
+import type { Backend, DType, KernelTime, MemoryStats } from "../backend/backend.ts";
+import { createReferenceBackend } from "../backend/reference/backend.ts";
 
 /** Where a tensor's storage lives. */
 export type Device = "webgpu" | "cpu";
 
-const cpu = createCpuBackend();
+const cpu = createReferenceBackend();
 let webgpu: Backend | null = null;
 let webgpuTried = false;
 let defaultDevice: Device = "cpu";
@@ -114,4 +114,35 @@ export function setDefaultDevice(device: Device): void {
 /** Whether the webgpu backend exists in this process. */
 export function hasWebGPU(): boolean {
   return webgpu !== null;
+}
+
+/** The dtypes tensors on `device` can have (float64 only on cpu); throws when the device is not available. */
+export function deviceDTypes(device: Device): readonly DType[] {
+  return backendFor(device).dtypes;
+}
+
+/**
+ * Live storages and bytes on `device` (default: the default device). Flat across the
+ * steps of a training loop that runs each step inside `tidy()`.
+ */
+export function memoryStats(device: Device = getDefaultDevice()): MemoryStats {
+  return backendFor(device).memoryStats();
+}
+
+/** Waits until every queued kernel on `device` has finished. */
+export async function synchronize(device: Device = getDefaultDevice()): Promise<void> {
+  await backendFor(device).sync();
+}
+
+/**
+ * Starts timing every kernel on `device` with the GPU's timestamp queries and returns the function
+ * that stops the profile (once queued work is done) and resolves to the per-kernel GPU times,
+ * largest first; null, with nothing started, where the backend runs no GPU kernels. Errors of the
+ * backend (no timestamp queries, a profile already running) propagate.
+ */
+export function startKernelProfile(device: Device): (() => Promise<KernelTime[]>) | null {
+  const backend = backendFor(device);
+  if (!backend.startProfile || !backend.stopProfile) return null;
+  backend.startProfile();
+  return () => backend.stopProfile!();
 }

@@ -1,32 +1,14 @@
-/** dtype rules: promotion, categories and host arrays. @module */
-import type { DType, HostArray } from "../backend/backend.ts";
+/** dtype rules: promotion and checks; categories, sizes and host arrays come from lib/backend/dtype.ts. @module */
+import type { DType } from "../backend/backend.ts";
 
-export type { DType };
+export type { DType, HostArray } from "../backend/backend.ts";
+export { DTYPE_BYTES, hostArray, isFloat } from "../backend/dtype.ts";
 
 const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
-
-/** Whether values of `dtype` are floating point. */
-export function isFloat(dtype: DType): boolean {
-  return dtype === "float32" || dtype === "float64";
-}
 
 /** The dtype two operands are computed in (torch's promotion for these four types). */
 export function promote(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
-}
-
-/** The typed array a host copy of `dtype` uses. */
-export function hostArray(dtype: DType, size: number): HostArray {
-  switch (dtype) {
-    case "float32":
-      return new Float32Array(size);
-    case "float64":
-      return new Float64Array(size);
-    case "int32":
-      return new Int32Array(size);
-    case "bool":
-      return new Uint8Array(size);
-  }
 }
 
 /** Rejects anything that is not a dtype name, naming the caller. */

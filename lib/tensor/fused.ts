@@ -4,31 +4,13 @@
  * not record gradients.
  * @module
  */
-import type { BinaryOp, FusedExpr, UnaryOp } from "../backend/backend.ts";
+import type { Expr } from "../ops/expr.ts";
 import { Tensor } from "./tensor.ts";
 import { isFloat } from "./dtype.ts";
 
-export type { FusedExpr };
-
-/** Builders for {@link FusedExpr} nodes, so programs read like formulas. */
-export const fx = {
-  /** Element of input `k`. */
-  input: (k: number): FusedExpr => ({ input: k }),
-  /** Scalar parameter `k` (a uniform). */
-  param: (k: number): FusedExpr => ({ param: k }),
-  /** A literal. */
-  c: (value: number): FusedExpr => ({ const: value }),
-  /** A unary op. */
-  un: (op: UnaryOp, a: FusedExpr, params?: number[]): FusedExpr => ({ unary: op, a, params }),
-  /** A binary op. */
-  bin: (op: BinaryOp, a: FusedExpr, b: FusedExpr): FusedExpr => ({ binary: op, a, b }),
-  add: (a: FusedExpr, b: FusedExpr): FusedExpr => ({ binary: "add", a, b }),
-  sub: (a: FusedExpr, b: FusedExpr): FusedExpr => ({ binary: "sub", a, b }),
-  mul: (a: FusedExpr, b: FusedExpr): FusedExpr => ({ binary: "mul", a, b }),
-  div: (a: FusedExpr, b: FusedExpr): FusedExpr => ({ binary: "div", a, b }),
-  /** `cond != 0 ? a : b`. */
-  where: (cond: FusedExpr, a: FusedExpr, b: FusedExpr): FusedExpr => ({ where: cond, a, b }),
-};
+export { fx } from "../ops/fx.ts";
+/** A fused program's node: an expression over the op table (see `lib/ops/expr.ts`). */
+export type FusedExpr = Expr;
 
 /**
  * Runs `outputs` over `inputs` (same shape and float dtype, or one-element tensors that

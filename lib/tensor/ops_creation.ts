@@ -116,8 +116,15 @@ export function tensor(data: TensorData | Tensor, options: CreateOptions = {}): 
   const { shape, values, kind } = flattenData("tensor", data);
   const fallback = options.requiresGrad && !isFloat(kind) ? "float32" : kind;
   const { dtype, device } = resolve("tensor", options, fallback);
-  const s = backendFor(device).upload(values, dtype);
-  return finish(Tensor.fromStorage(s, shape, dtype, device), options);
+  return finish(fromHost(values, shape, dtype, device), options);
+}
+
+/**
+ * Internal, for readers of host data (safetensors, datasets): a tensor of `shape` on `device`
+ * holding `values` converted to `dtype`, with no checks (the caller validated shape and dtype).
+ */
+export function fromHost(values: ArrayLike<number>, shape: readonly number[], dtype: DType, device: Device): Tensor {
+  return Tensor.fromStorage(backendFor(device).upload(values, dtype), shape, dtype, device);
 }
 
 /** A tensor of zeros. */

@@ -1,11 +1,17 @@
 /**
- * Elementwise ops with broadcasting and their gradients. Each op's forward and backward
- * sit side by side; backward rules use tensor ops, so they are differentiable again.
+ * Elementwise ops: every entry of the op table (`lib/ops/table.ts`) runs through
+ * {@link elementwise}, which promotes and broadcasts the operands as PyTorch does, dispatches
+ * the backend's one elementwise primitive and records the entry's gradient rule. The named
+ * functions below are the ones other modules call; a new op needs only its table entry (and a
+ * `Tensor` method line if it is public).
  * @module
  */
-import type { BinaryOp, DType, FusedExpr, UnaryOp, View } from "../backend/backend.ts";
+import type { DType, View } from "../backend/backend.ts";
+import type { AnyElementwiseEntry, GradTensor } from "../ops/entry.ts";
+import type { Expr } from "../ops/expr.ts";
+import { elementwiseEntry, type ElementwiseOp, namedParams, paramValues } from "../ops/table.ts";
 import { isGradEnabled, record, withGradMode } from "./tape.ts";
-import { fusedElementwise, fx } from "./fused.ts";
+import { fusedElementwise } from "./fused.ts";
 import { isFloat, promote } from "./dtype.ts";
 import { keep } from "./scope.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
@@ -31,17 +37,13 @@ export function constant(value: number, dtype: DType, device: Device): Tensor {
   let t = byValue.get(key);
   // (a storage from a device replaced by resetDevice() is stale too)
   if (!t || t.isDisposed || t.storage("constant").backend !== backendFor(device)) {
-    t = withGradMode(false, () => Tensor.fromStorage(uploadScalar(value, dtype, device), [], dtype, device));
+    t = withGradMode(false, () => Tensor.fromStorage(backendFor(device).upload([value], dtype), [], dtype, device));
     if (constantCount < 4096) {
       if (!byValue.has(key)) constantCount++;
       byValue.set(key, keep(t));
     }
   }
   return t;
-}
-
-function uploadScalar(value: number, dtype: DType, device: Device) {
-  return backendFor(device).upload([value], dtype);
 }
 
 function scalarDType(value: number | boolean, other: DType): DType {
@@ -56,6 +58,15 @@ export function resultDType(a: TensorLike, b: TensorLike): DType {
   if (a instanceof Tensor) return scalarDType(b as number, a.dtype);
   if (b instanceof Tensor) return scalarDType(a as number, b.dtype);
   throw new TypeError("at least one operand must be a tensor");
+}
+
+/** The dtype several operands compute in: tensors promote, then scalars as in {@link resultDType}. */
+function commonDType(operands: readonly TensorLike[]): DType {
+  let dt: DType | null = null;
+  for (const x of operands) if (x instanceof Tensor) dt = dt === null ? x.dtype : promote(dt, x.dtype);
+  if (dt === null) throw new TypeError("at least one operand must be a tensor");
+  for (const x of operands) if (!(x instanceof Tensor)) dt = scalarDType(x, dt);
+  return dt;
 }
 
 /** `x` as a tensor of `dtype` on `device` (scalars become cached constants; tensors are cast). */
@@ -104,34 +115,152 @@ export function broadcastView(t: Tensor, shape: readonly number[]): View {
   return { shape, strides, offset: t.offset };
 }
 
+// ---- the generic op ----------------------------------------------------------------------
+
+/** The dtype an entry computes in for these operands (torch's promotion, then the entry's policy). */
+function computeDType(entry: AnyElementwiseEntry, operands: readonly TensorLike[]): DType {
+  switch (entry.policy) {
+    case "logic":
+      return "bool";
+    case "float": {
+      const dt = commonDType(operands);
+      return isFloat(dt) ? dt : "float32";
+    }
+    case "divide": {
+      const dt = commonDType(operands);
+      return isFloat(dt) ? dt : "float32";
+    }
+    case "select":
+      return whereDType(operands[1], operands[2]);
+    default:
+      return commonDType(operands);
+  }
+}
+
+/** The dtype `where(cond, a, b)` returns: torch's promotion, with bool and integer literals kept. */
+function whereDType(a: TensorLike, b: TensorLike): DType {
+  if (a instanceof Tensor || b instanceof Tensor) return resultDType(a, b);
+  if ([a, b].every((v) => typeof v === "boolean")) return "bool";
+  return [a, b].every((v) => Number.isInteger(v) || typeof v === "boolean") ? "int32" : "float32";
+}
+
+const BOOL_POLICIES = new Set(["compare", "logic", "predicate"]);
+
+/** Runs the backend kernel of `op` on operands already of one dtype and device, without recording. */
+function run(op: ElementwiseOp, ts: readonly Tensor[], outDtype: DType, params: readonly number[]): Tensor {
+  let shape = ts[0].shape as readonly number[];
+  for (let i = 1; i < ts.length; i++) {
+    if (!sameShape(shape, ts[i].shape)) shape = broadcastShapes(op, shape, ts[i].shape);
+  }
+  const operands = ts.map((t) => ({ storage: t.storage(op), view: broadcastView(t, shape) }));
+  const s = ts[0].backend.elementwise(op, operands, outDtype, params);
+  return Tensor.fromStorage(s, shape, outDtype, ts[0].device);
+}
+
+/**
+ * Applies elementwise op `op` of the table to `operands` (tensors, or numbers wherever a tensor
+ * may stand), with PyTorch's type promotion and broadcasting, and records the entry's gradient.
+ * `params` are the entry's params in its order (defaults where omitted).
+ */
+export function elementwise(op: ElementwiseOp, operands: readonly TensorLike[], params?: readonly number[]): Tensor {
+  const entry = elementwiseEntry(op);
+  if (operands.length !== entry.args.length) {
+    throw new RangeError(`${op}: expected ${entry.args.length} operands, got ${operands.length}`);
+  }
+  let first: Tensor | undefined;
+  for (const x of operands) if (!first && x instanceof Tensor) first = x;
+  if (!first) throw new TypeError(`${op}: at least one operand must be a tensor`);
+  const device = first.device;
+  const dtype = computeDType(entry, operands);
+  if (entry.policy === "rounding" && !isFloat(dtype)) return first;
+  const ts = operands.map((x, i) => operand(op, x, entry.policy === "select" && i === 0 ? "bool" : dtype, device));
+  const values = paramValues(entry, params);
+  const outDtype: DType = BOOL_POLICIES.has(entry.policy) ? "bool" : dtype;
+  const out = run(op, ts, outDtype, values);
+  if (entry.grad === "none" || !isFloat(outDtype)) return out;
+  // scalars became constants, which never take gradients: the tape records only tensor operands
+  const tensors = operands.every((x) => x instanceof Tensor) ? ts : ts.filter((_, i) => operands[i] instanceof Tensor);
+  return record(op, tensors, out, (g) => {
+    const grads = gradients(op, entry, ts, out, g, values);
+    return tensors === ts ? grads : grads.filter((_, i) => operands[i] instanceof Tensor);
+  });
+}
+
+/** The gradients of each operand from the entry's rule (or its one-kernel form), summed to their shapes. */
+function gradients(
+  op: ElementwiseOp,
+  entry: AnyElementwiseEntry,
+  ts: readonly Tensor[],
+  out: Tensor,
+  g: Tensor,
+  params: readonly number[],
+): (Tensor | null)[] {
+  if (entry.grad === "none") return ts.map(() => null);
+  if (entry.grad === "zero") return ts.map((t) => (t.requiresGrad ? sumToShape(mul(g, 0), t.shape) : null));
+  const rules = entry.grad;
+  const ctx: Record<string, unknown> = { g, out, p: namedParams(entry, params) };
+  entry.args.forEach((name, i) => (ctx[name] = ts[i]));
+  return ts.map((t, i) => {
+    const name = entry.args[i];
+    const rule = rules[name];
+    if (!t.requiresGrad || !rule) return null;
+    const fused = entry.fusedGrad?.[name] && !isGradEnabled() ? fusedGrad(op, entry, i, ts, out, g, params) : null;
+    return sumToShape(fused ?? (rule as (c: unknown) => GradTensor)(ctx) as Tensor, t.shape);
+  });
+}
+
+/** One-kernel gradient programs by op, operand and params, built once (backends cache their code per program). */
+const fusedGradPrograms = new Map<string, readonly Expr[]>();
+
+/**
+ * A gradient rule's one-kernel form: g, the operands and the output as inputs 0, 1…n, n+1 of one
+ * fused program. Null (use the tensor rule) when they differ in shape, dtype or device.
+ */
+function fusedGrad(
+  op: ElementwiseOp,
+  entry: AnyElementwiseEntry,
+  argIndex: number,
+  ts: readonly Tensor[],
+  out: Tensor,
+  g: Tensor,
+  params: readonly number[],
+): Tensor | null {
+  const inputs = [g, ...ts, out];
+  const fits = isFloat(g.dtype) &&
+    inputs.every((t) => t.dtype === g.dtype && t.device === g.device && sameShape(t.shape, g.shape));
+  if (!fits) return null;
+  const key = `${op}|${argIndex}|${params.join(",")}`;
+  let program = fusedGradPrograms.get(key);
+  if (!program) {
+    const rule = entry.fusedGrad![entry.args[argIndex]] as (e: unknown, p: unknown) => Expr;
+    const e: Record<string, Expr> = { g: { input: 0 }, out: { input: ts.length + 1 } };
+    entry.args.forEach((name, i) => (e[name] = { input: i + 1 }));
+    const p = Object.fromEntries(Object.keys(entry.params).map((name, i) => [name, { const: params[i] }]));
+    program = [rule(e, p)];
+    if (fusedGradPrograms.size > 1024) fusedGradPrograms.clear();
+    fusedGradPrograms.set(key, program);
+  }
+  return fusedElementwise(program, inputs)[0];
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
+}
+
 // ---- raw kernels (no autograd) ---------------------------------------------------------
 
-/** Runs a unary kernel on `x` without recording. */
-export function unaryRaw(op: UnaryOp, x: Tensor, outDtype: DType = x.dtype, params?: number[]): Tensor {
-  const s = x.backend.unary(op, x.storage(op), x.layout, outDtype, params);
-  return Tensor.fromStorage(s, x.shape, outDtype, x.device);
+/** Runs a one-operand kernel on `x` as it is (no promotion, no recording). */
+export function unaryRaw(op: ElementwiseOp, x: Tensor, outDtype: DType = x.dtype, params: number[] = []): Tensor {
+  return run(op, [x], outDtype, paramValues(elementwiseEntry(op), params));
 }
 
-/** Runs a binary kernel on two operands (promoted and broadcast) without recording. */
-export function binaryRaw(op: BinaryOp, a: TensorLike, b: TensorLike, dtype?: DType): Tensor {
+/** Runs a two-operand kernel on operands promoted (to `dtype` when given) and broadcast, without recording. */
+export function binaryRaw(op: ElementwiseOp, a: TensorLike, b: TensorLike, dtype?: DType): Tensor {
+  const entry = elementwiseEntry(op);
   const dt = dtype ?? resultDType(a, b);
   const device = (a instanceof Tensor ? a : b as Tensor).device;
-  const ta = operand(op, a, dt, device);
-  const tb = operand(op, b, dt, device);
-  const shape = broadcastShapes(op, ta.shape, tb.shape);
-  const s = ta.backend.binary(
-    op,
-    ta.storage(op),
-    broadcastView(ta, shape),
-    tb.storage(op),
-    broadcastView(tb, shape),
-  );
-  const outDtype: DType = ["eq", "ne", "lt", "le", "gt", "ge", "and", "or", "xor"].includes(op) ? "bool" : dt;
-  return Tensor.fromStorage(s, shape, outDtype, device);
-}
-
-function floatOperand(_op: string, x: Tensor): Tensor {
-  return isFloat(x.dtype) ? x : cast(x, "float32");
+  const outDtype: DType = BOOL_POLICIES.has(entry.policy) ? "bool" : dt;
+  return run(op, [operand(op, a, dt, device), operand(op, b, dt, device)], outDtype, paramValues(entry));
 }
 
 // ---- casts -------------------------------------------------------------------------------
@@ -147,330 +276,102 @@ export function cast(x: Tensor, dtype: DType): Tensor {
   return record("cast", [x], out, (g) => [cast(g, x.dtype)]);
 }
 
-// ---- arithmetic ------------------------------------------------------------------------
-
-function asT(x: TensorLike): Tensor | null {
-  return x instanceof Tensor ? x : null;
-}
-
-function inputs(a: TensorLike, b: TensorLike): Tensor[] {
-  return [a, b].filter((x): x is Tensor => x instanceof Tensor);
-}
-
-function gradsFor(a: TensorLike, b: TensorLike, ga: () => Tensor, gb: () => Tensor): (Tensor | null)[] {
-  const out: (Tensor | null)[] = [];
-  const ta = asT(a), tb = asT(b);
-  if (ta) out.push(ta.requiresGrad ? sumToShape(ga(), ta.shape) : null);
-  if (tb) out.push(tb.requiresGrad ? sumToShape(gb(), tb.shape) : null);
-  return out;
-}
+// ---- the ops other modules call by name ----------------------------------------------------
 
 /** `a + b`. */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("add", a, b);
-  return record("add", inputs(a, b), out, (g) => gradsFor(a, b, () => g, () => g));
+  return elementwise("add", [a, b]);
 }
-
 /** `a - b`. */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("sub", a, b);
-  return record("sub", inputs(a, b), out, (g) => gradsFor(a, b, () => g, () => neg(g)));
+  return elementwise("sub", [a, b]);
 }
-
 /** `a * b`. */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("mul", a, b);
-  return record("mul", inputs(a, b), out, (g) => gradsFor(a, b, () => mul(g, b), () => mul(g, a)));
+  return elementwise("mul", [a, b]);
 }
-
 /** `a / b` (true division: integer inputs give float32). */
 export function div(a: TensorLike, b: TensorLike): Tensor {
-  let dt = resultDType(a, b);
-  if (!isFloat(dt)) dt = "float32";
-  const out = binaryRaw("div", a, b, dt);
-  return record(
-    "div",
-    inputs(a, b),
-    out,
-    (g) => gradsFor(a, b, () => div(g, b), () => neg(div(mul(g, a), mul(b, b)))),
-  );
+  return elementwise("div", [a, b]);
 }
-
-/** `a ** b`. */
-export function pow(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("pow", a, b);
-  return record("pow", inputs(a, b), out, (g) =>
-    gradsFor(
-      a,
-      b,
-      () => mul(g, mul(b, pow(a, b instanceof Tensor ? sub(b, 1) : Number(b) - 1))),
-      () => {
-        // d/db a^b = a^b ln a; defined as 0 where a == 0 and b >= 0 (as torch does)
-        const ta = operand("pow", a, out.dtype, out.device);
-        const safe = where(ta.eq(0), 1, ta);
-        return where(
-          ta.eq(0).logicalAnd(operand("pow", b, out.dtype, out.device).ge(0)),
-          0,
-          mul(g, mul(out, log(safe))),
-        );
-      },
-    ));
-}
-
-/** Elementwise maximum; equal elements split the gradient. */
-export function maximum(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("maximum", a, b);
-  return record("maximum", inputs(a, b), out, (g) => {
-    const half = mul(cast(compare("eq", a, b), out.dtype), 0.5);
-    const wa = add(cast(compare("gt", a, b), out.dtype), half);
-    const wb = add(cast(compare("lt", a, b), out.dtype), half);
-    return gradsFor(a, b, () => mul(g, wa), () => mul(g, wb));
-  });
-}
-
-/** Elementwise minimum; equal elements split the gradient. */
+/** Elementwise minimum. */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("minimum", a, b);
-  return record("minimum", inputs(a, b), out, (g) => {
-    const half = mul(cast(compare("eq", a, b), out.dtype), 0.5);
-    const wa = add(cast(compare("lt", a, b), out.dtype), half);
-    const wb = add(cast(compare("gt", a, b), out.dtype), half);
-    return gradsFor(a, b, () => mul(g, wa), () => mul(g, wb));
-  });
+  return elementwise("minimum", [a, b]);
 }
-
-/** Python-style remainder; gradient 1 for `a`, −floor(a/b) for `b`. */
-export function remainder(a: TensorLike, b: TensorLike): Tensor {
-  const out = binaryRaw("mod", a, b);
-  if (!isFloat(out.dtype)) return out;
-  return record(
-    "remainder",
-    inputs(a, b),
-    out,
-    (g) => gradsFor(a, b, () => g, () => neg(mul(g, rounding("floor", div(a, b))))),
-  );
-}
-
 /** Comparison to bool (no gradient). */
 export function compare(op: "eq" | "ne" | "lt" | "le" | "gt" | "ge", a: TensorLike, b: TensorLike): Tensor {
-  return binaryRaw(op, a, b);
+  return elementwise(op, [a, b]);
 }
-
-/** Logical and/or of values taken as booleans. */
-export function logical(op: "and" | "or" | "xor", a: TensorLike, b: TensorLike): Tensor {
-  return binaryRaw(op, a, b, "bool");
-}
-
-/** Logical not. */
-export function logicalNot(x: Tensor): Tensor {
-  return unaryRaw("not", x.dtype === "bool" ? x : cast(x, "bool"), "bool");
-}
-
 /** `cond ? a : b` with broadcasting; gradients flow to the chosen branch. */
 export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
   if (!(cond instanceof Tensor)) throw new TypeError("where: cond must be a bool tensor");
-  const c = cond.dtype === "bool" ? cond : cast(cond, "bool");
-  const dt = a instanceof Tensor || b instanceof Tensor
-    ? resultDType(a, b)
-    : [a, b].every((v) => typeof v === "boolean")
-    ? "bool"
-    : [a, b].every((v) => Number.isInteger(v) || typeof v === "boolean")
-    ? "int32"
-    : "float32";
-  const ta = operand("where", a, dt, c.device);
-  const tb = operand("where", b, dt, c.device);
-  const shape = broadcastShapes("where", broadcastShapes("where", c.shape, ta.shape), tb.shape);
-  const s = c.backend.where(
-    c.storage("where"),
-    broadcastView(c, shape),
-    ta.storage("where"),
-    broadcastView(ta, shape),
-    tb.storage("where"),
-    broadcastView(tb, shape),
-  );
-  const out = Tensor.fromStorage(s, shape, dt, c.device);
-  return record("where", inputs(a, b), out, (g) => gradsFor(a, b, () => where(c, g, 0), () => where(c, 0, g)));
+  return elementwise("where", [cond, a, b]);
 }
-
-// ---- unary -------------------------------------------------------------------------------
-
-function unaryOp(
-  op: UnaryOp,
-  x: Tensor,
-  grad: (g: Tensor, x: Tensor, out: Tensor) => Tensor,
-  params?: number[],
-): Tensor {
-  const xf = floatOperand(op, x);
-  const out = unaryRaw(op, xf, xf.dtype, params);
-  return record(op, [xf], out, (g) => [grad(g, xf, out)]);
-}
-
-/**
- * A pointwise backward as one fused kernel: `expr` over `inputs` (all of one shape, float
- * dtype and device). While a graph of the gradient is being built (createGraph), or when
- * the shapes differ, `composed` runs instead with differentiable ops.
- */
-function pointwiseGrad(expr: FusedExpr, inputs: readonly Tensor[], composed: () => Tensor): Tensor {
-  const [first] = inputs;
-  const fusable = !isGradEnabled() && isFloat(first.dtype) &&
-    inputs.every((t) => t.dtype === first.dtype && t.device === first.device && sameShape(t.shape, first.shape));
-  return fusable ? fusedElementwise([expr], inputs)[0] : composed();
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
-}
-
-// Fused backward programs; input 0 is the incoming gradient.
-const TANH_GRAD = fx.mul(fx.input(0), fx.sub(fx.c(1), fx.mul(fx.input(1), fx.input(1))));
-const SIGMOID_GRAD = fx.mul(fx.input(0), fx.mul(fx.input(1), fx.sub(fx.c(1), fx.input(1))));
-const RELU_GRAD = fx.where(fx.bin("gt", fx.input(1), fx.c(0)), fx.input(0), fx.c(0));
-
-/** −x. */
+/** −x (bool tensors cannot be negated). */
 export function neg(x: Tensor): Tensor {
   if (x.dtype === "bool") throw new TypeError("neg: bool tensors cannot be negated; use logicalNot()");
-  const out = unaryRaw("neg", x);
-  return record("neg", [x], out, (g) => [neg(g)]);
+  return elementwise("neg", [x]);
 }
 /** e^x. */
 export function exp(x: Tensor): Tensor {
-  return unaryOp("exp", x, (g, _x, out) => mul(g, out));
+  return elementwise("exp", [x]);
 }
 /** ln x. */
 export function log(x: Tensor): Tensor {
-  return unaryOp("log", x, (g, x) => div(g, x));
-}
-/** ln(1 + x). */
-export function log1p(x: Tensor): Tensor {
-  return unaryOp("log1p", x, (g, x) => div(g, add(x, 1)));
-}
-/** e^x − 1. */
-export function expm1(x: Tensor): Tensor {
-  return unaryOp("expm1", x, (g, _x, out) => mul(g, add(out, 1)));
+  return elementwise("log", [x]);
 }
 /** √x. */
 export function sqrt(x: Tensor): Tensor {
-  return unaryOp("sqrt", x, (g, _x, out) => div(g, mul(out, 2)));
+  return elementwise("sqrt", [x]);
 }
 /** 1/√x. */
 export function rsqrt(x: Tensor): Tensor {
-  return unaryOp("rsqrt", x, (g, x, out) => mul(g, mul(div(out, x), -0.5)));
-}
-/** 1/x. */
-export function reciprocal(x: Tensor): Tensor {
-  return unaryOp("reciprocal", x, (g, _x, out) => neg(mul(g, mul(out, out))));
-}
-/** |x|. */
-export function abs(x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) return unaryRaw("abs", x);
-  return unaryOp("abs", x, (g, x) => mul(g, sign(x)));
-}
-/** sign(x) (zero gradient). */
-export function sign(x: Tensor): Tensor {
-  const out = unaryRaw("sign", x);
-  return record("sign", [x], out, (g) => [mul(g, 0)]);
-}
-/** sin x. */
-export function sin(x: Tensor): Tensor {
-  return unaryOp("sin", x, (g, x) => mul(g, cos(x)));
-}
-/** cos x. */
-export function cos(x: Tensor): Tensor {
-  return unaryOp("cos", x, (g, x) => neg(mul(g, sin(x))));
+  return elementwise("rsqrt", [x]);
 }
 /** tanh x. */
 export function tanh(x: Tensor): Tensor {
-  return unaryOp(
-    "tanh",
-    x,
-    (g, _x, out) => pointwiseGrad(TANH_GRAD, [g, out], () => mul(g, sub(1, mul(out, out)))),
-  );
+  return elementwise("tanh", [x]);
 }
 /** 1/(1+e^−x). */
 export function sigmoid(x: Tensor): Tensor {
-  return unaryOp(
-    "sigmoid",
-    x,
-    (g, _x, out) => pointwiseGrad(SIGMOID_GRAD, [g, out], () => mul(g, mul(out, sub(1, out)))),
-  );
+  return elementwise("sigmoid", [x]);
 }
 /** max(x, 0). */
 export function relu(x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) return unaryRaw("relu", x);
-  return unaryOp("relu", x, (g, x) => pointwiseGrad(RELU_GRAD, [g, x], () => where(compare("gt", x, 0), g, 0)));
+  return elementwise("relu", [x]);
 }
 /** x or slope·x. */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
-  return unaryOp(
-    "leakyRelu",
-    x,
-    (g, x) => where(compare("gt", x, 0), g, mul(g, negativeSlope)),
-    [negativeSlope],
-  );
-}
-/** erf x. */
-export function erf(x: Tensor): Tensor {
-  return unaryOp("erf", x, (g, x) => mul(g, mul(exp(neg(mul(x, x))), 2 / Math.sqrt(Math.PI))));
+  return elementwise("leakyRelu", [x], [negativeSlope]);
 }
 /** GELU: x·Φ(x), or its tanh approximation. */
 export function gelu(x: Tensor, options: { approximate?: "none" | "tanh" } = {}): Tensor {
   const approximate = options.approximate ?? "none";
-  if (approximate === "tanh") {
-    const k = Math.sqrt(2 / Math.PI);
-    return unaryOp("geluTanh", x, (g, x) => {
-      const inner = mul(add(x, mul(pow(x, 3), 0.044715)), k);
-      const t = tanh(inner);
-      const dInner = mul(add(mul(mul(x, x), 3 * 0.044715), 1), k);
-      const d = add(mul(add(t, 1), 0.5), mul(mul(mul(x, 0.5), sub(1, mul(t, t))), dInner));
-      return mul(g, d);
-    });
-  }
-  if (approximate !== "none") {
+  if (approximate !== "none" && approximate !== "tanh") {
     throw new TypeError(`gelu: approximate must be "none" or "tanh", got ${JSON.stringify(approximate)}`);
   }
-  return unaryOp("geluErf", x, (g, x) => {
-    const cdf = mul(add(erf(mul(x, Math.SQRT1_2)), 1), 0.5);
-    const pdf = mul(exp(mul(mul(x, x), -0.5)), 1 / Math.sqrt(2 * Math.PI));
-    return mul(g, add(cdf, mul(x, pdf)));
-  });
+  return elementwise(approximate === "tanh" ? "geluTanh" : "geluErf", [x]);
 }
 /** Softplus: log(1+e^(βx))/β, and x above `threshold`/β. */
 export function softplus(x: Tensor, options: { beta?: number; threshold?: number } = {}): Tensor {
-  const beta = options.beta ?? 1;
-  const threshold = options.threshold ?? 20;
-  return unaryOp(
-    "softplus",
-    x,
-    (g, x) => {
-      const bx = mul(x, beta);
-      return mul(g, where(compare("gt", bx, threshold), 1, sigmoid(bx)));
-    },
-    [beta, threshold],
-  );
+  return elementwise("softplus", [x], [options.beta ?? 1, options.threshold ?? 20]);
 }
-/** Limits to [min, max]; the gradient passes where min ≤ x ≤ max. */
+/**
+ * Limits to [min, max]; the gradient passes where min ≤ x ≤ max. Integer tensors stay integer for
+ * integral bounds and become float32 for fractional ones, as in PyTorch.
+ */
 export function clamp(x: Tensor, min?: number | null, max?: number | null): Tensor {
   const lo = min ?? -Infinity, hi = max ?? Infinity;
   if (Number.isNaN(lo) || Number.isNaN(hi)) throw new RangeError("clamp: min and max must not be NaN");
-  if (!isFloat(x.dtype)) return unaryRaw("clamp", x, x.dtype, [lo, hi]);
-  return unaryOp(
-    "clamp",
-    x,
-    (g, x) => mul(g, cast(logical("and", compare("ge", x, lo), compare("le", x, hi)), g.dtype)),
-    [lo, hi],
-  );
-}
-/** floor/ceil/round (zero gradient). */
-export function rounding(op: "floor" | "ceil" | "round", x: Tensor): Tensor {
-  if (!isFloat(x.dtype)) return x;
-  const out = unaryRaw(op, x);
-  return record(op, [x], out, (g) => [mul(g, 0)]);
+  const integral = (v: number) => Number.isInteger(v) || !Number.isFinite(v);
+  const t = !isFloat(x.dtype) && !(integral(lo) && integral(hi)) ? cast(x, "float32") : x;
+  return elementwise("clamp", [t], [lo, hi]);
 }
 /** NaN test. */
 export function isnan(x: Tensor): Tensor {
-  return unaryRaw("isnan", x, "bool");
+  return elementwise("isnan", [x]);
 }
 /** ±Infinity test. */
 export function isinf(x: Tensor): Tensor {
-  return unaryRaw("isinf", x, "bool");
+  return elementwise("isinf", [x]);
 }

@@ -2,7 +2,7 @@
 import { contiguousStrides, numel } from "../backend/_view.ts";
 import { record } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
-import type { CpuBackend } from "../backend/cpu.ts";
+import type { ReferenceBackend } from "../backend/reference/backend.ts";
 import { backendFor, type Device } from "./device.ts";
 import { normalizeDim, normalizeDims, sumToShape } from "./ops_reduce.ts";
 import { unaryRaw } from "./ops_elementwise.ts";
@@ -284,7 +284,7 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
 export function toDeviceSync(x: Tensor, device: Device): Tensor {
   const c = x.isDense ? x : copyRaw(x);
   if (x.device !== "cpu") throw new Error(`to: only cpu tensors move synchronously; use await t.toDevice("${device}")`);
-  const host = (c.backend as CpuBackend).readSync(c.storage("to"));
+  const host = (c.backend as ReferenceBackend).readSync(c.storage("to"));
   const out = Tensor.fromStorage(backendFor(device).upload(host, x.dtype), x.shape, x.dtype, device);
   if (c !== x) c.dispose();
   return record("to", [x], out, (g) => [toDeviceSync(g, x.device)]);

@@ -1,18 +1,19 @@
 /**
  * Neural-network ops built from primitives: convolution as im2col + matmul, pooling over
- * unfolded windows, layer norm, dropout. Their gradients come from the pieces.
+ * unfolded windows, layer norm, dropout. Their gradients come from the pieces, or from the
+ * one-pass primitives' recorded backward (primitives.ts).
  * @module
  */
 import type { WindowParams } from "../backend/backend.ts";
-import { isGradEnabled, record, withGradMode } from "./tape.ts";
-import { Tensor } from "./tensor.ts";
-import { add, compare, div, mul, rsqrt, sub, where } from "./ops_elementwise.ts";
+import { windowOutputSize } from "../backend/_view.ts";
+import type { Tensor } from "./tensor.ts";
+import { add, div, mul, rsqrt, sub } from "./ops_elementwise.ts";
 import { reshape } from "./ops_movement.ts";
 import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
 import { matmul, matmulBias } from "./ops_linalg.ts";
-import { arange, bernoulli, onesLike } from "./ops_creation.ts";
+import { bernoulli, onesLike } from "./ops_creation.ts";
 import { isFloat } from "./dtype.ts";
-import { fusedLayerNorm } from "./_fused_norm.ts";
+import { directMaxPool2d, fusedLayerNorm, unfoldRaw } from "./primitives.ts";
 
 /** A size given as one number for both spatial dims or as a pair. */
 export type Pair = number | [number, number];
@@ -37,33 +38,17 @@ function windowParams(
   const stride = pair(op, "stride", o.stride ?? defaultStride, 1);
   const padding = pair(op, "padding", o.padding ?? 0, 0);
   const dilation = pair(op, "dilation", o.dilation ?? 1, 1);
-  const out: [number, number] = [0, 1].map((i) =>
-    Math.floor((x.shape[2 + i] + 2 * padding[i] - dilation[i] * (k[i] - 1) - 1) / stride[i]) + 1
-  ) as [number, number];
+  const p = { kernel: k, stride, padding, dilation, out: [0, 0] as [number, number] };
+  const out = p.out;
+  out[0] = windowOutputSize(x.shape[2], p, 0);
+  out[1] = windowOutputSize(x.shape[3], p, 1);
   if (out[0] <= 0 || out[1] <= 0) {
     throw new RangeError(
       `${op}: input [${x.shape}] is too small for kernel [${k}] with padding [${padding}] and dilation [${dilation}] ` +
         `(output would be ${out[0]}x${out[1]})`,
     );
   }
-  return { kernel: k, stride, padding, dilation, out };
-}
-
-/** Sliding windows of `x` `[N, C, H, W]` as `[N, C, kh·kw, Ho·Wo]`; gradient folds back. */
-function unfoldRaw(x: Tensor, p: WindowParams, padValue: number): Tensor {
-  const xc = x.contiguous();
-  const [n, c, h, w] = x.shape;
-  const ho = Math.floor((h + 2 * p.padding[0] - p.dilation[0] * (p.kernel[0] - 1) - 1) / p.stride[0]) + 1;
-  const wo = Math.floor((w + 2 * p.padding[1] - p.dilation[1] * (p.kernel[1] - 1) - 1) / p.stride[1]) + 1;
-  const s = x.backend.im2col(xc.storage("unfold"), xc.layout, p, padValue);
-  const out = Tensor.fromStorage(s, [n, c, p.kernel[0] * p.kernel[1], ho * wo], x.dtype, x.device);
-  return record("unfold", [x], out, (g) => [foldRaw(g, [n, c, h, w], p)]);
-}
-
-function foldRaw(cols: Tensor, image: [number, number, number, number], p: WindowParams): Tensor {
-  const s = cols.backend.col2im(cols.storage("fold"), cols.layout, image, p);
-  const out = Tensor.fromStorage(s, image, cols.dtype, cols.device);
-  return record("fold", [cols], out, (g) => [unfoldRaw(g, p, 0)]);
+  return p;
 }
 
 /** Options of conv2d. */
@@ -134,37 +119,6 @@ function composedMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] 
   return reshape(values, [x.shape[0], x.shape[1], p.out[0], p.out[1]]);
 }
 
-/**
- * Max pooling with the backend's one-pass primitive ({@link Backend.maxPool2d}), recorded as one
- * op whose backward is {@link Backend.maxPool2dBackward}, or while building a graph (createGraph)
- * `fold(where(unfold(positions) = indices, gy, 0))` written with differentiable ops. Null where
- * the backend lacks the primitive (the caller then composes it).
- */
-function directMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] }): Tensor | null {
-  const b = x.backend;
-  if (!b.maxPool2d || !b.maxPool2dBackward || x.size === 0) return null;
-  if (x.dtype !== "float32" && !(x.device === "cpu" && isFloat(x.dtype))) return null;
-  const [n, c, h, w] = x.shape;
-  const image: [number, number, number, number] = [n, c, h, w];
-  const shape = [n, c, p.out[0], p.out[1]];
-  const xd = x.isDense ? x : withGradMode(false, () => x.clone());
-  const r = b.maxPool2d(xd.storage("maxPool2d"), xd.layout, p);
-  if (xd !== x) xd.dispose();
-  const y = Tensor.fromStorage(r.values, shape, x.dtype, x.device);
-  const indices = Tensor.fromStorage(r.indices, shape, "int32", x.device);
-  return record("maxPool2d", [x], y, (g) => {
-    if (isGradEnabled()) {
-      const positions = unfoldRaw(reshape(arange(0, h * w, 1, { device: x.device }), [1, 1, h, w]), p, -1);
-      const chosen = compare("eq", positions, reshape(indices, [n, c, 1, p.out[0] * p.out[1]]));
-      return [foldRaw(where(chosen, reshape(g, [n, c, 1, p.out[0] * p.out[1]]), 0), image, p)];
-    }
-    const gd = g.isDense && g.dtype === x.dtype ? g : withGradMode(false, () => g.cast(x.dtype).clone());
-    const gx = b.maxPool2dBackward!(gd.storage("maxPool2d"), indices.storage("maxPool2d"), image, p);
-    if (gd !== g) gd.dispose();
-    return [Tensor.fromStorage(gx, image, x.dtype, x.device)];
-  });
-}
-
 /** Mean over each window; `countIncludePad` (default true) counts the zero padding. */
 export function avgPool2d(
   x: Tensor,
@@ -189,7 +143,7 @@ export function globalMaxPool2d(x: Tensor): Tensor {
 /**
  * Layer normalization over the trailing `normalizedShape` dims:
  * `(x − mean) / sqrt(var + eps) · weight + bias` with the biased variance. Runs as one pass per
- * row forward and backward where the backend has the primitive (see _fused_norm.ts).
+ * row forward and backward where the backend has the primitive (see primitives.ts).
  */
 export function layerNorm(
   x: Tensor,

@@ -1,14 +1,15 @@
 /** Reductions over any dims (with keepdim) and the softmax family. @module */
 import type { ReduceOp } from "../backend/backend.ts";
 import { record, withGradMode } from "./tape.ts";
+import { REDUCE_PRIMITIVES } from "../ops/tensor_ops.ts";
 import { isFloat } from "./dtype.ts";
 import { type ReduceOptions, Tensor } from "./tensor.ts";
-import { add, cast, compare, div, exp, log, mul, sqrt, sub, where } from "./ops_elementwise.ts";
+import { add, cast, compare, div, exp, log, mul, sqrt, sub, unaryRaw, where } from "./ops_elementwise.ts";
 import { expand, reshape, transpose } from "./ops_movement.ts";
 import { pad } from "./ops_combine.ts";
 import { gather } from "./ops_index.ts";
 import { arange } from "./ops_creation.ts";
-import { fusedSoftmax } from "./_fused_norm.ts";
+import { fusedSoftmax } from "./primitives.ts";
 
 /** Normalizes `dim` (number, array or undefined for all) to sorted, unique, non-negative axes. */
 export function normalizeDims(op: string, dim: number | readonly number[] | undefined, ndim: number): number[] {
@@ -42,11 +43,9 @@ function finalShape(shape: readonly number[], axes: readonly number[], keepdim: 
 
 /** Runs a reduce kernel without recording; the result has the reduced dims kept as 1. */
 function reduceRaw(op: ReduceOp, x: Tensor, axes: number[]): Tensor {
-  const dtype = (op === "sum" || op === "prod") && !isFloat(x.dtype) ? "int32" : x.dtype;
+  const dtype = REDUCE_PRIMITIVES[op].widensToInt && !isFloat(x.dtype) ? "int32" : x.dtype;
   const src = x.dtype === dtype ? x : cast(x, dtype);
-  if (axes.length === 0 || x.ndim === 0) {
-    return Tensor.fromStorage(src.backend.unary("copy", src.storage(op), src.layout, dtype), x.shape, dtype, x.device);
-  }
+  if (axes.length === 0 || x.ndim === 0) return unaryRaw("copy", src);
   const s = src.backend.reduce(op, src.storage(op), src.layout, axes);
   return Tensor.fromStorage(s, keptShape(x.shape, axes), dtype, x.device);
 }

@@ -15,6 +15,8 @@ import * as L from "./ops_linalg.ts";
 import * as I from "./ops_index.ts";
 import { backward as runBackward, type BackwardOptions } from "../autograd/backward.ts";
 import { type FormatOptions, formatTensor, tensorMimeBundle } from "./format.ts";
+import type { ELEMENTWISE } from "../ops/table.ts";
+import type { GradTensor } from "../ops/entry.ts";
 
 /** Shared ownership of one storage by a tensor and its views. */
 class StorageRef {
@@ -326,55 +328,59 @@ export class Tensor {
   }
   /** `this ** exponent`. */
   pow(exponent: TensorLike): Tensor {
-    return E.pow(this, exponent);
+    return E.elementwise("pow", [this, exponent]);
   }
   /** Elementwise maximum. */
   maximum(other: TensorLike): Tensor {
-    return E.maximum(this, other);
+    return E.elementwise("maximum", [this, other]);
   }
   /** Elementwise minimum. */
   minimum(other: TensorLike): Tensor {
-    return E.minimum(this, other);
+    return E.elementwise("minimum", [this, other]);
   }
   /** Python-style remainder (sign of the divisor). */
   remainder(other: TensorLike): Tensor {
-    return E.remainder(this, other);
+    return E.elementwise("mod", [this, other]);
   }
   /** `this == other` as bool. */
   eq(other: TensorLike): Tensor {
-    return E.compare("eq", this, other);
+    return E.elementwise("eq", [this, other]);
   }
   /** `this != other` as bool. */
   ne(other: TensorLike): Tensor {
-    return E.compare("ne", this, other);
+    return E.elementwise("ne", [this, other]);
   }
   /** `this < other` as bool. */
   lt(other: TensorLike): Tensor {
-    return E.compare("lt", this, other);
+    return E.elementwise("lt", [this, other]);
   }
   /** `this <= other` as bool. */
   le(other: TensorLike): Tensor {
-    return E.compare("le", this, other);
+    return E.elementwise("le", [this, other]);
   }
   /** `this > other` as bool. */
   gt(other: TensorLike): Tensor {
-    return E.compare("gt", this, other);
+    return E.elementwise("gt", [this, other]);
   }
   /** `this >= other` as bool. */
   ge(other: TensorLike): Tensor {
-    return E.compare("ge", this, other);
+    return E.elementwise("ge", [this, other]);
   }
   /** Logical and of bool tensors. */
   logicalAnd(other: TensorLike): Tensor {
-    return E.logical("and", this, other);
+    return E.elementwise("and", [this, other]);
   }
   /** Logical or of bool tensors. */
   logicalOr(other: TensorLike): Tensor {
-    return E.logical("or", this, other);
+    return E.elementwise("or", [this, other]);
+  }
+  /** Logical xor of bool tensors. */
+  logicalXor(other: TensorLike): Tensor {
+    return E.elementwise("xor", [this, other]);
   }
   /** Logical not. */
   logicalNot(): Tensor {
-    return E.logicalNot(this);
+    return E.elementwise("not", [this]);
   }
   /** `-this`. */
   neg(): Tensor {
@@ -382,27 +388,27 @@ export class Tensor {
   }
   /** e^x. */
   exp(): Tensor {
-    return E.exp(this);
+    return E.elementwise("exp", [this]);
   }
   /** Natural logarithm. */
   log(): Tensor {
-    return E.log(this);
+    return E.elementwise("log", [this]);
   }
   /** log(1 + x), accurate near 0. */
   log1p(): Tensor {
-    return E.log1p(this);
+    return E.elementwise("log1p", [this]);
   }
   /** e^x − 1, accurate near 0. */
   expm1(): Tensor {
-    return E.expm1(this);
+    return E.elementwise("expm1", [this]);
   }
   /** Square root. */
   sqrt(): Tensor {
-    return E.sqrt(this);
+    return E.elementwise("sqrt", [this]);
   }
   /** 1 / sqrt(x). */
   rsqrt(): Tensor {
-    return E.rsqrt(this);
+    return E.elementwise("rsqrt", [this]);
   }
   /** x². */
   square(): Tensor {
@@ -410,35 +416,35 @@ export class Tensor {
   }
   /** 1 / x. */
   reciprocal(): Tensor {
-    return E.reciprocal(this);
+    return E.elementwise("reciprocal", [this]);
   }
   /** |x|. */
   abs(): Tensor {
-    return E.abs(this);
+    return E.elementwise("abs", [this]);
   }
   /** −1, 0 or 1. */
   sign(): Tensor {
-    return E.sign(this);
+    return E.elementwise("sign", [this]);
   }
   /** Sine. */
   sin(): Tensor {
-    return E.sin(this);
+    return E.elementwise("sin", [this]);
   }
   /** Cosine. */
   cos(): Tensor {
-    return E.cos(this);
+    return E.elementwise("cos", [this]);
   }
   /** Hyperbolic tangent. */
   tanh(): Tensor {
-    return E.tanh(this);
+    return E.elementwise("tanh", [this]);
   }
   /** 1 / (1 + e^−x). */
   sigmoid(): Tensor {
-    return E.sigmoid(this);
+    return E.elementwise("sigmoid", [this]);
   }
   /** max(x, 0). */
   relu(): Tensor {
-    return E.relu(this);
+    return E.elementwise("relu", [this]);
   }
   /** x for x > 0, negativeSlope·x otherwise. */
   leakyRelu(negativeSlope = 0.01): Tensor {
@@ -454,7 +460,7 @@ export class Tensor {
   }
   /** Error function. */
   erf(): Tensor {
-    return E.erf(this);
+    return E.elementwise("erf", [this]);
   }
   /** Limits values to [min, max] (either may be omitted). */
   clamp(min?: number | null, max?: number | null): Tensor {
@@ -462,23 +468,23 @@ export class Tensor {
   }
   /** Rounds down. */
   floor(): Tensor {
-    return E.rounding("floor", this);
+    return E.elementwise("floor", [this]);
   }
   /** Rounds up. */
   ceil(): Tensor {
-    return E.rounding("ceil", this);
+    return E.elementwise("ceil", [this]);
   }
   /** Rounds half to even. */
   round(): Tensor {
-    return E.rounding("round", this);
+    return E.elementwise("round", [this]);
   }
   /** Whether each element is NaN. */
   isnan(): Tensor {
-    return E.isnan(this);
+    return E.elementwise("isnan", [this]);
   }
   /** Whether each element is ±Infinity. */
   isinf(): Tensor {
-    return E.isinf(this);
+    return E.elementwise("isinf", [this]);
   }
   /** Converts to `dtype` (a copy, differentiable between float types). */
   cast(dtype: DType): Tensor {
@@ -680,3 +686,9 @@ export class Tensor {
     return E.where(mask, value, this);
   }
 }
+
+// The op table names the Tensor method of each public op, and its gradient rules are written
+// against GradTensor: both checks fail to compile when Tensor lacks what the table relies on.
+type TableMethods = NonNullable<(typeof ELEMENTWISE)[keyof typeof ELEMENTWISE]["method"]>;
+const _everyTableMethodExists: TableMethods extends keyof Tensor ? true : never = true;
+const _tensorFitsGradRules: Tensor extends GradTensor ? true : never = true;

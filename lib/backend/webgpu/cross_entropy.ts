@@ -3,9 +3,8 @@
  * one dispatch each (kernels/cross_entropy.wgsl). Range faults are deferred as in gather.
  * @module
  */
-import crossEntropySrc from "../../../kernels/cross_entropy.wgsl" with { type: "text" };
-import type { Storage } from "../backend.ts";
-import { type BindingKind, fillTemplate, UniformBlock, wgslType } from "./kernels.ts";
+import type { CrossEntropyArgs, CrossEntropyBackwardArgs, Storage } from "../backend.ts";
+import { type BindingKind, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
 const KINDS: readonly BindingKind[] = [
@@ -24,79 +23,50 @@ interface Rows {
   uniform: UniformBlock;
 }
 
-function prepare(
-  ctx: GpuContext,
-  logits: Storage,
-  rows: number,
-  classes: number,
-  target: Storage,
-  weight: Storage | null,
-  ignoreIndex: number,
-  labelSmoothing: number,
-  opName: string,
-): Rows {
-  const x = ctx.live(logits, opName);
-  const t = ctx.live(target, opName);
-  const w = weight ? ctx.live(weight, opName) : x;
+function prepare(ctx: GpuContext, a: CrossEntropyArgs): Rows {
+  const { rows, classes, opName } = a;
+  const x = ctx.live(a.logits, opName);
+  const t = ctx.live(a.target, opName);
+  const w = a.weight ? ctx.live(a.weight, opName) : x;
   wgslType(x.dtype, opName);
   if (x.dtype !== "float32" || w.dtype !== "float32" || t.dtype !== "int32") {
     throw new TypeError(
       `webgpu ${opName}: needs float32 logits and weight and int32 targets, got ${x.dtype}, ${w.dtype}, ${t.dtype}`,
     );
   }
-  if (x.size !== rows * classes || t.size !== rows || (weight && w.size !== classes)) {
+  if (x.size !== rows * classes || t.size !== rows || (a.weight && w.size !== classes)) {
     throw new RangeError(
-      `webgpu ${opName}: storages of ${x.size}, ${t.size} and ${weight ? w.size : "no"} elements do not fit ` +
+      `webgpu ${opName}: storages of ${x.size}, ${t.size} and ${a.weight ? w.size : "no"} elements do not fit ` +
         `${rows} rows of ${classes} classes`,
     );
   }
   const uniform = new UniformBlock()
-    .u32(0, rows).u32(1, classes).i32(2, ignoreIndex).u32(3, weight ? 1 : 0).f32(4, labelSmoothing)
+    .u32(0, rows).u32(1, classes).i32(2, a.ignoreIndex).u32(3, a.weight ? 1 : 0).f32(4, a.labelSmoothing)
     .u32(5, ctx.registerFault(opName, 1, classes));
   return { logits: x, target: t, weight: w, uniform };
 }
 
 /** {@link Backend.crossEntropy}. */
-export function crossEntropy(
-  ctx: GpuContext,
-  logits: Storage,
-  rows: number,
-  classes: number,
-  target: Storage,
-  weight: Storage | null,
-  ignoreIndex: number,
-  labelSmoothing: number,
-  opName: string,
-): [Storage, Storage] {
-  const p = prepare(ctx, logits, rows, classes, target, weight, ignoreIndex, labelSmoothing, opName);
-  const loss = ctx.alloc(rows, "float32", opName);
-  const rowWeight = ctx.alloc(rows, "float32", opName);
-  const kernel = ctx.kernelFor("ce", "ce_forward", KINDS, () => fillTemplate(crossEntropySrc, {}));
+export function crossEntropy(ctx: GpuContext, a: CrossEntropyArgs): [Storage, Storage] {
+  const p = prepare(ctx, a);
+  const loss = ctx.alloc(a.rows, "float32", a.opName);
+  const rowWeight = ctx.alloc(a.rows, "float32", a.opName);
+  const kernel = ctx.kernelFor("ce", "ce_forward", KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
   const b = [ctx.bind(loss), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
-  ctx.run(kernel, p.uniform, [...b, ctx.bind(rowWeight)], rows);
+  ctx.run(kernel, p.uniform, [...b, ctx.bind(rowWeight)], a.rows);
   return [loss, rowWeight];
 }
 
 /** {@link Backend.crossEntropyBackward}. */
-export function crossEntropyBackward(
-  ctx: GpuContext,
-  logits: Storage,
-  rows: number,
-  classes: number,
-  target: Storage,
-  weight: Storage | null,
-  gradRows: Storage,
-  ignoreIndex: number,
-  labelSmoothing: number,
-  opName: string,
-): Storage {
-  const p = prepare(ctx, logits, rows, classes, target, weight, ignoreIndex, labelSmoothing, opName);
-  const g = ctx.live(gradRows, opName);
+export function crossEntropyBackward(ctx: GpuContext, a: CrossEntropyBackwardArgs): Storage {
+  const { rows, opName } = a;
+  const p = prepare(ctx, a);
+  const g = ctx.live(a.gradRows, opName);
   if (g.size !== rows || g.dtype !== "float32") {
     throw new RangeError(`webgpu ${opName}: gradient of ${g.size} ${g.dtype} elements; expected ${rows} float32`);
   }
-  const out = ctx.alloc(rows * classes, "float32", opName);
-  const kernel = ctx.kernelFor("ce", "ce_backward", KINDS, () => fillTemplate(crossEntropySrc, {}));
+  const out = ctx.alloc(rows * a.classes, "float32", opName);
+  const kernel = ctx.kernelFor("ce", "ce_backward", KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
   const b = [ctx.bind(out), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
   ctx.run(kernel, p.uniform, [...b, ctx.bind(g)], rows);
   return out;

@@ -72,3 +72,14 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
     description: `${name}${arch} (webgpu${fallback})`,
   };
 }
+
+/** Threads a software adapter runs on: LP_NUM_THREADS when readable, else the core count. */
+export function softwareThreads(): number {
+  try {
+    const n = Number(Deno.env.get("LP_NUM_THREADS"));
+    if (Number.isInteger(n) && n > 0) return n;
+  } catch {
+    // no env permission: fall back to the core count
+  }
+  return Math.max(1, navigator.hardwareConcurrency || 1);
+}

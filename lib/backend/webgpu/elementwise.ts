@@ -1,170 +1,69 @@
-/** Unary, binary and where kernels: WGSL expressions per op and dtype. @module */
-import type { BinaryOp, DType, Storage, UnaryOp, View } from "../backend.ts";
+/**
+ * The elementwise kernel (`Backend.elementwise`): any op of the table over up to three strided,
+ * broadcast operands. The WGSL comes from the op's table entry through the lowering and the
+ * WGSL generator (codegen.ts); op params travel in the uniform block, each both as f32 and as a
+ * saturated i32, so the kernel reads whichever type the op computes in and never recompiles for
+ * new values.
+ * @module
+ */
+import type { DType, Operand } from "../backend.ts";
 import { numel } from "../_view.ts";
+import { elementwiseEntry, type ElementwiseOp } from "../../ops/table.ts";
+import { lowerExprs } from "../../ops/lower.ts";
+import type { ScalarType } from "../../ops/entry.ts";
+import { load, renderWgsl, store } from "./codegen.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
 /** Most workgroups one elementwise dispatch launches; the kernel loops over the rest (see elementwise.wgsl). */
 const MAX_WORKGROUPS = 1024;
+/** Op params the uniform block holds (`fp`/`ip`, one vec4 each). */
+const MAX_PARAMS = 4;
+/** Operands the kernel binds. */
+const MAX_OPERANDS = 3;
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
 
-/** `e` (of type `from`) converted to `to` with the backend's cast rules. */
-export function castExpr(e: string, from: WgslType, to: WgslType): string {
+const SCALAR: Record<WgslType, ScalarType> = { f32: "float", i32: "int", u32: "bool" };
+
+/** `e`, a value of storage type `from`, converted to storage type `to` (the backend's cast rules). */
+export function castStorage(e: string, from: WgslType, to: WgslType): string {
   if (from === to) return e;
-  if (to === "u32") return `to_bool(${e} != ${from}(0))`;
-  return `${to}(${e})`;
+  return store(load(e, from, SCALAR[from]), SCALAR[from], to);
 }
 
-/**
- * f32-valued expressions of `X` (an f32) for float math ops, shared with the fused kernels;
- * `u.fp.x`/`u.fp.y` stand for the op's params ({@link UnaryOp}).
- */
-export const FLOAT_UNARY: Partial<Record<UnaryOp, string>> = {
-  copy: "X",
-  neg: "-X",
-  exp: "exp(X)",
-  log: "log(X)",
-  log1p: "log1p_(X)",
-  expm1: "expm1_(X)",
-  sqrt: "sqrt(X)",
-  rsqrt: "1.0 / sqrt(X)",
-  abs: "abs(X)",
-  sign: "select(sign(X), X, f32_is_nan(X))",
-  sin: "sin(X)",
-  cos: "cos(X)",
-  tanh: "tanh_(X)",
-  sigmoid: "sigmoid_(X)",
-  relu: "select(0.0, X, X > 0.0 || f32_is_nan(X))",
-  erf: "erf_(X)",
-  floor: "floor(X)",
-  ceil: "ceil(X)",
-  round: "round(X)",
-  reciprocal: "1.0 / X",
-  leakyRelu: "select(X * u.fp.x, X, X > 0.0)",
-  geluErf: "0.5 * X * (1.0 + erf_(X * SQRT_HALF))",
-  geluTanh: "0.5 * X * (1.0 + tanh_(GELU_C * (X + 0.044715 * X * X * X)))",
-  softplus: "select(log1p_(exp(u.fp.x * X)) / u.fp.x, X, u.fp.x * X > u.fp.y)",
-  // NaN passes through; the explicit test keeps GPU compilers from folding the selects into
-  // min/max, which return the bound for NaN (seen on NVIDIA).
-  clamp: "select(select(select(X, u.fp.x, X < u.fp.x), u.fp.y, X > u.fp.y), X, f32_is_nan(X))",
-};
+const OPERAND_NAMES = ["a", "b", "c"] as const;
+const INDEX_NAMES = ["ia", "ib", "ic"] as const;
+const PARAM_SLOTS = ["x", "y", "z", "w"] as const;
 
-/** i32-valued expressions of `x` (an i32) for ops with integer semantics. */
-const INT_UNARY: Partial<Record<UnaryOp, string>> = {
-  copy: "X",
-  neg: "-X",
-  abs: "abs(X)",
-  sign: "sign(X)",
-  relu: "max(X, 0)",
-  floor: "X",
-  ceil: "X",
-  round: "X",
-  // ip = [ceil(lo), trunc(lo), floor(hi), trunc(hi)]: exact for fractional bounds.
-  clamp: "select(select(X, u.ip.y, X < u.ip.x), u.ip.w, X > u.ip.z)",
-};
-
-function unaryExpr(op: UnaryOp, a: WgslType, o: WgslType): string {
-  if (op === "copy") return castExpr("x", a, o);
-  if (op === "not") return castExpr(`to_bool(x == ${a}(0))`, "u32", o);
-  if (op === "isnan" || op === "isinf") {
-    if (a !== "f32") return castExpr("0u", "u32", o);
-    return castExpr(`to_bool(f32_is_${op.slice(2)}(x))`, "u32", o);
-  }
-  if (a !== "f32" && INT_UNARY[op]) {
-    const xi = a === "i32" ? "x" : "i32(x)";
-    return castExpr(`(${INT_UNARY[op]!.replaceAll("X", xi)})`, "i32", o);
-  }
-  const f = FLOAT_UNARY[op];
-  if (!f) throw new Error(`webgpu unary: unknown op ${String(op)}`);
-  const xf = a === "f32" ? "x" : "f32(x)";
-  return castExpr(`(${f.replaceAll("X", xf)})`, "f32", o);
-}
-
-/** bool-valued comparisons of `X` and `Y`. */
-export const COMPARE: Partial<Record<BinaryOp, string>> = {
-  eq: "X == Y",
-  ne: "X != Y",
-  lt: "X < Y",
-  le: "X <= Y",
-  gt: "X > Y",
-  ge: "X >= Y",
-};
-
-/** f32-valued expressions of `X` and `Y` (f32s) for float binary ops, shared with the fused kernels. */
-export const FLOAT_BINARY: Partial<Record<BinaryOp, string>> = {
-  add: "X + Y",
-  sub: "X - Y",
-  mul: "X * Y",
-  div: "X / Y",
-  pow: "pow_(X, Y)",
-  maximum: "fmax_(X, Y)",
-  minimum: "fmin_(X, Y)",
-  mod: "fmod_(X, Y)",
-  atan2: "atan2_(X, Y)",
-};
-
-const INT_BINARY: Partial<Record<BinaryOp, string>> = {
-  add: "X + Y",
-  sub: "X - Y",
-  mul: "X * Y",
-  div: "idiv_(X, Y)",
-  pow: "ipow_(X, Y)",
-  maximum: "max(X, Y)",
-  minimum: "min(X, Y)",
-  mod: "imod_(X, Y)",
-  atan2: "i32(atan2_(f32(X), f32(Y)))",
-};
-
-/** Whether `op` outputs bool. */
-export function binaryOutputsBool(op: BinaryOp): boolean {
-  return op in COMPARE || op === "and" || op === "or" || op === "xor";
-}
-
-/** `e` with its operand tokens `X`/`Y` replaced. */
-function operands(e: string, x: string, y: string): string {
-  return e.replaceAll("X", x).replaceAll("Y", y);
-}
-
-function binaryExpr(op: BinaryOp, t: WgslType): string {
-  const c = COMPARE[op];
-  if (c) return `to_bool(${operands(c, "x", "y")})`;
-  const z = `${t}(0)`;
-  if (op === "and") return `to_bool(x != ${z} && y != ${z})`;
-  if (op === "or") return `to_bool(x != ${z} || y != ${z})`;
-  if (op === "xor") return `to_bool((x != ${z}) != (y != ${z}))`;
-  if (t === "f32") {
-    const e = FLOAT_BINARY[op];
-    if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
-    return operands(e, "x", "y");
-  }
-  if (t === "i32") {
-    const e = INT_BINARY[op];
-    if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
-    return operands(e, "x", "y");
-  }
-  // bool arithmetic: compute on 0/1 as f32, store `!= 0`.
-  const e = FLOAT_BINARY[op];
-  if (!e) throw new Error(`webgpu binary: unknown op ${String(op)}`);
-  return `to_bool((${operands(e, "f32(x)", "f32(y)")}) != 0.0)`;
-}
-
-interface Operand {
-  s: WebGPUStorage;
-  v: View;
-}
-
-function checkShapes(op: string, ins: readonly Operand[]): void {
-  const shape = ins[0].v.shape;
-  for (const { v } of ins) {
-    if (v.shape.length !== shape.length || v.shape.some((d, i) => d !== shape[i])) {
-      throw new RangeError(`webgpu ${op}: view shapes [${ins.map((w) => `[${w.v.shape}]`).join(", ")}] differ`);
-    }
-    if (v.strides.length !== v.shape.length) {
-      throw new RangeError(`webgpu ${op}: view has ${v.shape.length} dims but ${v.strides.length} strides`);
-    }
-  }
+/** The kernel's WGSL for `op` reading operands of storage types `ins` into `out`. */
+function source(op: ElementwiseOp, ins: readonly WgslType[], out: WgslType, rank: number): string {
+  const entry = elementwiseEntry(op);
+  const expr = {
+    op,
+    args: ins.map((_, k) => ({ input: k })),
+    params: Object.keys(entry.params).map((_, k) => ({ param: k })),
+  };
+  const program = lowerExprs([expr], ins.map((t) => SCALAR[t]));
+  const { body, outputs } = renderWgsl(program, {
+    input: (k) => ({ expr: `${OPERAND_NAMES[k]}[${INDEX_NAMES[k]}]`, storage: ins[k] }),
+    param: (k, t) =>
+      t === "int"
+        ? `u.ip.${PARAM_SLOTS[k]}`
+        : t === "float"
+        ? `u.fp.${PARAM_SLOTS[k]}`
+        : `(u.fp.${PARAM_SLOTS[k]} != 0.0)`,
+  }, "    ");
+  return fillTemplate(TEMPLATES.elementwise, {
+    INDEX: rank <= 1 ? INDEXING.linear : rank === 2 ? INDEXING.rank2 : unrolledIndex(rank),
+    OUT: out,
+    A: ins[0],
+    B: ins[1] ?? ins[0],
+    C: ins[2] ?? ins[0],
+    BODY: body,
+    RESULT: store(outputs[0].expr, outputs[0].type, out),
+  });
 }
 
 const EW_KINDS = ["storage", "read-only-storage", "read-only-storage", "read-only-storage"] as const;
@@ -207,69 +106,6 @@ function unrolledIndex(r: number): string {
   return lines.join("\n") + "\n";
 }
 
-/**
- * Runs the elementwise template over up to three operands with `expr`; `key` (with
- * the operand count) must determine the source (op and dtypes), so `expr` and the
- * WGSL are built only on the key's first use.
- */
-function runElementwise(
-  ctx: GpuContext,
-  op: string,
-  key: string,
-  expr: () => string,
-  outDtype: DType,
-  ins: readonly Operand[],
-  fp: readonly number[] = [],
-  ip: readonly number[] = [],
-): WebGPUStorage {
-  checkShapes(op, ins);
-  const shape = ins[0].v.shape;
-  const n = numel(shape);
-  const out = ctx.alloc(n, outDtype, op);
-  if (n === 0) return out;
-  const a = ins[0], b = ins[1] ?? a, c = ins[2] ?? a;
-  const strides = [
-    a.v.strides,
-    ins.length > 1 ? b.v.strides : zeros(shape.length),
-    ins.length > 2 ? c.v.strides : zeros(shape.length),
-  ];
-  const cd = collapseDims(shape, strides);
-  const rank = cd.shape.length;
-  const kernel = ctx.kernelFor(
-    `${key}|r${Math.max(rank, 1)}`,
-    "main",
-    EW_KINDS,
-    () =>
-      fillTemplate(TEMPLATES.elementwise, {
-        INDEX: rank <= 1 ? INDEXING.linear : rank === 2 ? INDEXING.rank2 : unrolledIndex(rank),
-        OUT: wgslType(outDtype, op),
-        A: wgslType(a.s.dtype, op),
-        B: wgslType(b.s.dtype, op),
-        C: wgslType(c.s.dtype, op),
-        EXPR: expr(),
-      }),
-  );
-  const u = new UniformBlock()
-    .u32(0, n)
-    .u32(1, cd.shape.length)
-    .u32(4, a.v.offset)
-    .u32(5, ins.length > 1 ? b.v.offset : 0)
-    .u32(6, ins.length > 2 ? c.v.offset : 0)
-    .dims(16, cd.shape)
-    .strides(24, cd.strides[0])
-    .strides(32, cd.strides[1])
-    .strides(40, cd.strides[2]);
-  for (let i = 0; i < fp.length; i++) u.f32(8 + i, fp[i]);
-  for (let i = 0; i < ip.length; i++) u.i32(12 + i, ip[i]);
-  ctx.run(
-    kernel,
-    u,
-    [ctx.bind(out), ctx.bind(a.s), ctx.bind(b.s), ctx.bind(c.s)],
-    Math.min(Math.ceil(n / 64), MAX_WORKGROUPS),
-  );
-  return out;
-}
-
 const ZEROS: number[][] = [];
 
 /** A shared all-zero stride list of length `r` (never mutated). */
@@ -277,67 +113,77 @@ function zeros(r: number): number[] {
   return ZEROS[r] ??= new Array(r).fill(0);
 }
 
-function clampInt(v: number): number {
-  return Math.min(INT_MAX, Math.max(INT_MIN, v));
+/** `v` as an int kernel reads a param: truncated, saturated to the int32 range. */
+function intParam(v: number): number {
+  return Math.min(INT_MAX, Math.max(INT_MIN, Math.trunc(v)));
 }
 
-/** {@link Backend.unary}. */
-export function unary(
+function checkOperands(op: string, operands: readonly Operand[]): void {
+  const shape = operands[0].view.shape;
+  for (const { view } of operands) {
+    if (view.shape.length !== shape.length || view.shape.some((d, i) => d !== shape[i])) {
+      throw new RangeError(`webgpu ${op}: view shapes [${operands.map((o) => `[${o.view.shape}]`).join(", ")}] differ`);
+    }
+    if (view.strides.length !== view.shape.length) {
+      throw new RangeError(`webgpu ${op}: view has ${view.shape.length} dims but ${view.strides.length} strides`);
+    }
+  }
+}
+
+/** {@link Backend.elementwise}. */
+export function elementwise(
   ctx: GpuContext,
-  op: UnaryOp,
-  a: Storage,
-  av: View,
+  op: ElementwiseOp,
+  operands: readonly Operand[],
   outDtype: DType,
   params: readonly number[] = [],
-): Storage {
-  const s = ctx.live(a, op);
-  const at = wgslType(s.dtype, op);
-  const ot = wgslType(outDtype, op);
-  if (op === "not" && s.dtype !== "bool") throw new TypeError(`webgpu not: input must be bool, got ${s.dtype}`);
-  let fp: number[] = [];
-  let ip: number[] = [];
-  if (op === "leakyRelu") fp = [params[0] ?? 0.01];
-  if (op === "softplus") fp = [params[0] ?? 1, params[1] ?? 20];
-  if (op === "clamp") {
-    const lo = params[0] ?? -Infinity;
-    const hi = params[1] ?? Infinity;
-    fp = [lo, hi];
-    ip = [clampInt(Math.ceil(lo)), clampInt(Math.trunc(lo)), clampInt(Math.floor(hi)), clampInt(Math.trunc(hi))];
+): WebGPUStorage {
+  const entry = elementwiseEntry(op);
+  if (operands.length !== entry.args.length || operands.length > MAX_OPERANDS) {
+    throw new RangeError(`webgpu ${op}: expected ${entry.args.length} operands, got ${operands.length}`);
   }
-  const key = `u:${op}:${at}:${ot}`;
-  return runElementwise(ctx, op, key, () => unaryExpr(op, at, ot), outDtype, [{ s, v: av }], fp, ip);
-}
-
-/** {@link Backend.binary}. */
-export function binary(ctx: GpuContext, op: BinaryOp, a: Storage, av: View, b: Storage, bv: View): Storage {
-  const sa = ctx.live(a, op);
-  const sb = ctx.live(b, op);
-  if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu ${op}: dtypes ${sa.dtype} and ${sb.dtype} differ`);
-  const t = wgslType(sa.dtype, op);
-  const outDtype: DType = binaryOutputsBool(op) ? "bool" : sa.dtype;
-  const key = `b:${op}:${t}`;
-  return runElementwise(ctx, op, key, () => binaryExpr(op, t), outDtype, [{ s: sa, v: av }, { s: sb, v: bv }]);
-}
-
-/** {@link Backend.where}. */
-export function where(
-  ctx: GpuContext,
-  cond: Storage,
-  cv: View,
-  a: Storage,
-  av: View,
-  b: Storage,
-  bv: View,
-): Storage {
-  const sc = ctx.live(cond, "where");
-  const sa = ctx.live(a, "where");
-  const sb = ctx.live(b, "where");
-  if (sa.dtype !== sb.dtype) throw new TypeError(`webgpu where: dtypes ${sa.dtype} and ${sb.dtype} differ`);
-  const ct = wgslType(sc.dtype, "where");
-  const at = wgslType(sa.dtype, "where");
-  return runElementwise(ctx, "where", `w:${ct}:${at}`, () => `select(z, y, x != ${ct}(0))`, sa.dtype, [
-    { s: sc, v: cv },
-    { s: sa, v: av },
-    { s: sb, v: bv },
-  ]);
+  if (params.length > MAX_PARAMS) throw new RangeError(`webgpu ${op}: at most ${MAX_PARAMS} params`);
+  checkOperands(op, operands);
+  const ss = operands.map((o) => ctx.live(o.storage, op));
+  if (entry.policy !== "select" && entry.policy !== "copy" && ss.some((s) => s.dtype !== ss[0].dtype)) {
+    throw new TypeError(`webgpu ${op}: dtypes ${ss.map((s) => s.dtype).join(" and ")} differ`);
+  }
+  if (entry.policy === "select" && ss[1].dtype !== ss[2].dtype) {
+    throw new TypeError(`webgpu ${op}: dtypes ${ss[1].dtype} and ${ss[2].dtype} differ`);
+  }
+  const types = ss.map((s) => wgslType(s.dtype, op));
+  const outType = wgslType(outDtype, op);
+  const shape = operands[0].view.shape;
+  const n = numel(shape);
+  const out = ctx.alloc(n, outDtype, op);
+  if (n === 0) return out;
+  const views = operands.map((o) => o.view);
+  const strides = [0, 1, 2].map((k) => views[k]?.strides ?? zeros(shape.length));
+  const cd = collapseDims(shape, strides);
+  const rank = Math.max(cd.shape.length, 1);
+  const kernel = ctx.kernelFor(
+    `ew:${op}:${types.join(",")}:${outType}|r${rank}`,
+    "main",
+    EW_KINDS,
+    () => source(op, types, outType, rank),
+  );
+  const u = new UniformBlock()
+    .u32(0, n)
+    .u32(1, cd.shape.length)
+    .u32(4, views[0].offset)
+    .u32(5, views[1]?.offset ?? 0)
+    .u32(6, views[2]?.offset ?? 0)
+    .dims(16, cd.shape)
+    .strides(24, cd.strides[0])
+    .strides(32, cd.strides[1])
+    .strides(40, cd.strides[2]);
+  for (let i = 0; i < params.length; i++) u.f32(8 + i, params[i]).i32(12 + i, intParam(params[i]));
+  const a = ss[0], b = ss[1] ?? a, c = ss[2] ?? a;
+  ctx.run(
+    kernel,
+    u,
+    [ctx.bind(out), ctx.bind(a), ctx.bind(b), ctx.bind(c)],
+    Math.min(Math.ceil(n / 64), MAX_WORKGROUPS),
+  );
+  return out;
 }

@@ -1,17 +1,16 @@
 /**
- * The fused elementwise kernel (`Backend.fused`): WGSL generated from the
- * expression DAG, one `let` per distinct node (in {@link linearize} order), with the
- * op snippets of the elementwise kernels so both agree. `param` nodes read the
- * uniform (changing them never recompiles); `const` nodes and unary-op params are
- * baked. Inputs of one element are read at index 0 through a per-input step of 0 in
- * the uniform, so the source depends only on the program's structure. Outputs are
- * split over several dispatches when inputs + outputs exceed the device's storage
- * bindings per stage.
+ * The fused elementwise kernel (`Backend.fused`): WGSL generated from the expression DAG
+ * through the same lowering and generator as the elementwise kernel (codegen.ts), so both
+ * agree op for op. `param` nodes read the uniform (changing them never recompiles); literals
+ * are baked. Inputs of one element are read at index 0 through a per-input step of 0 in the
+ * uniform, so the source depends only on the program's structure. Outputs are split over
+ * several dispatches when inputs + outputs exceed the device's storage bindings per stage.
  * @module
  */
-import type { DType, FusedExpr, Storage, UnaryOp } from "../backend.ts";
-import { checkFused, children, linearize } from "../_cpu_fused.ts";
-import { COMPARE, FLOAT_BINARY, FLOAT_UNARY } from "./elementwise.ts";
+import type { DType, Storage } from "../backend.ts";
+import { checkFused, type Expr, inputsOf } from "../../ops/expr.ts";
+import { lowerExprs } from "../../ops/lower.ts";
+import { renderWgsl, store } from "./codegen.ts";
 import { type BindingKind, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
@@ -20,75 +19,6 @@ const U_N = 0;
 const U_STEP = 4;
 const U_PARAMS = 12;
 
-/** A WGSL f32 expression for `v` (infinities and NaN through their bit patterns). */
-export function wgslFloat(v: number): string {
-  const f = Math.fround(v);
-  if (Number.isNaN(f)) return "bitcast<f32>(0x7fc00000u)";
-  if (f === Infinity) return "bitcast<f32>(0x7f800000u)";
-  if (f === -Infinity) return "bitcast<f32>(0xff800000u)";
-  if (Object.is(f, -0)) return "(-0.0)";
-  const s = String(f);
-  return `f32(${/[.e]/.test(s) ? s : s + ".0"})`;
-}
-
-/** The unary op's params with the defaults of {@link UnaryOp}. */
-function unaryParams(op: UnaryOp, params: readonly number[] = []): [number, number] {
-  if (op === "leakyRelu") return [params[0] ?? 0.01, 0];
-  if (op === "softplus") return [params[0] ?? 1, params[1] ?? 20];
-  if (op === "clamp") return [params[0] ?? -Infinity, params[1] ?? Infinity];
-  return [0, 0];
-}
-
-const ONE_IF = (cond: string) => `select(0.0, 1.0, ${cond})`;
-
-/** The f32 expression of unary `op` applied to the variable `x`. */
-function unarySnippet(op: UnaryOp, x: string, params?: readonly number[]): string {
-  if (op === "not") return ONE_IF(`${x} == 0.0`);
-  if (op === "isnan") return ONE_IF(`f32_is_nan(${x})`);
-  if (op === "isinf") return ONE_IF(`f32_is_inf(${x})`);
-  const f = FLOAT_UNARY[op];
-  if (!f) throw new RangeError(`webgpu fused: unknown unary op ${String(op)}`);
-  const [p0, p1] = unaryParams(op, params);
-  return f.replaceAll("u.fp.x", wgslFloat(p0)).replaceAll("u.fp.y", wgslFloat(p1)).replaceAll("X", x);
-}
-
-/** The f32 expression of node `n` whose operands are in `name(child)`. */
-function nodeExpr(n: FusedExpr, name: (e: FusedExpr) => string, inputSlot: (k: number) => number): string {
-  if ("input" in n) {
-    const b = inputSlot(n.input);
-    return `x${b}[at_(${b}u, i)]`;
-  }
-  if ("param" in n) return `param_(${n.param}u)`;
-  if ("const" in n) return wgslFloat(n.const);
-  if ("unary" in n) return unarySnippet(n.unary, name(n.a), n.params);
-  if ("where" in n) return `select(${name(n.b)}, ${name(n.a)}, ${name(n.where)} != 0.0)`;
-  const x = name(n.a), y = name(n.b);
-  const sub = (e: string) => e.replaceAll("X", x).replaceAll("Y", y);
-  const c = COMPARE[n.binary];
-  if (c) return ONE_IF(sub(c));
-  if (n.binary === "and") return ONE_IF(`${x} != 0.0 && ${y} != 0.0`);
-  if (n.binary === "or") return ONE_IF(`${x} != 0.0 || ${y} != 0.0`);
-  if (n.binary === "xor") return ONE_IF(`(${x} != 0.0) != (${y} != 0.0)`);
-  const e = FLOAT_BINARY[n.binary];
-  if (!e) throw new RangeError(`webgpu fused: unknown binary op ${String(n.binary)}`);
-  return sub(e);
-}
-
-/** The inputs (sorted) that the programs of `outputs` read. */
-function inputsOf(outputs: readonly FusedExpr[]): number[] {
-  const seen = new Set<FusedExpr>();
-  const used = new Set<number>();
-  const stack = [...outputs];
-  while (stack.length) {
-    const n = stack.pop()!;
-    if (seen.has(n)) continue;
-    seen.add(n);
-    if ("input" in n) used.add(n.input);
-    stack.push(...children(n));
-  }
-  return [...used].sort((a, b) => a - b);
-}
-
 /** One dispatch: a subset of the outputs and the inputs it binds. */
 interface Part {
   outputs: number[];
@@ -96,7 +26,7 @@ interface Part {
 }
 
 /** Groups outputs so each dispatch binds at most `maxBindings` storages. */
-function partition(outputs: readonly FusedExpr[], maxBindings: number): Part[] {
+function partition(outputs: readonly Expr[], maxBindings: number): Part[] {
   const parts: Part[] = [];
   for (let j = 0; j < outputs.length; j++) {
     const cur = parts.at(-1);
@@ -113,15 +43,16 @@ function partition(outputs: readonly FusedExpr[], maxBindings: number): Part[] {
   return parts;
 }
 
-/** The kernel source computing `outputs` (reading bound inputs `inputs`, in that order). */
-export function fusedSource(outputs: readonly FusedExpr[], inputs: readonly number[]): string {
+/** The kernel source computing `outputs` (reading bound inputs `inputs`, in that order), all f32. */
+export function fusedSource(outputs: readonly Expr[], inputs: readonly number[], inputCount: number): string {
   const slotOf = new Map(inputs.map((k, b) => [k, b]));
-  const nodes = linearize(outputs);
-  const names = new Map<FusedExpr, string>();
-  const name = (e: FusedExpr) => names.get(e)!;
-  const body = nodes.map((n, k) => {
-    names.set(n, `v${k}`);
-    return `  let v${k}: f32 = ${nodeExpr(n, name, (i) => slotOf.get(i)!)};`;
+  const program = lowerExprs(outputs, Array.from({ length: inputCount }, () => "float" as const));
+  const { body, outputs: values } = renderWgsl(program, {
+    input: (k) => {
+      const b = slotOf.get(k)!;
+      return { expr: `x${b}[at_(${b}u, i)]`, storage: "f32" };
+    },
+    param: (k, t) => t === "float" ? `param_(${k}u)` : t === "int" ? `i32(param_(${k}u))` : `(param_(${k}u) != 0.0)`,
   });
   const bindings = [
     ...outputs.map((_, j) => `@group(0) @binding(${j + 1}) var<storage, read_write> o${j}: array<f32>;`),
@@ -129,9 +60,38 @@ export function fusedSource(outputs: readonly FusedExpr[], inputs: readonly numb
   ];
   return fillTemplate(TEMPLATES.fused, {
     BINDINGS: bindings.join("\n"),
-    BODY: body.join("\n"),
-    STORES: outputs.map((o, j) => `  o${j}[i] = ${name(o)};`).join("\n"),
+    BODY: body,
+    STORES: values.map((v, j) => `  o${j}[i] = ${store(v.expr, v.type, "f32")};`).join("\n"),
   });
+}
+
+/** A dispatch's outputs and inputs with its generated source and binding kinds. */
+interface CompiledPart extends Part {
+  source: string;
+  kinds: BindingKind[];
+}
+
+/** Parts and sources by program (optimizers and losses pass the same program array every step). */
+const compiled = new WeakMap<readonly Expr[], Map<string, CompiledPart[]>>();
+
+/** The dispatches of `outputs`, generated once per program, binding limit and input count. */
+function partsOf(outputs: readonly Expr[], maxBindings: number, inputCount: number): CompiledPart[] {
+  let byShape = compiled.get(outputs);
+  if (!byShape) compiled.set(outputs, byShape = new Map());
+  const key = `${maxBindings}|${inputCount}`;
+  let parts = byShape.get(key);
+  if (!parts) {
+    parts = partition(outputs, maxBindings).map((part) => ({
+      ...part,
+      source: fusedSource(part.outputs.map((j) => outputs[j]), part.inputs, inputCount),
+      kinds: [
+        ...part.outputs.map((): BindingKind => "storage"),
+        ...part.inputs.map((): BindingKind => "read-only-storage"),
+      ],
+    }));
+    byShape.set(key, parts);
+  }
+  return parts;
 }
 
 /**
@@ -140,7 +100,7 @@ export function fusedSource(outputs: readonly FusedExpr[], inputs: readonly numb
  */
 export function fused(
   ctx: GpuContext,
-  outputs: readonly FusedExpr[],
+  outputs: readonly Expr[],
   inputs: readonly Storage[],
   size: number,
   params: readonly number[],
@@ -163,13 +123,8 @@ export function fused(
   const outs = outputs.map(() => ctx.alloc(size, dtype, "fused"));
   if (size === 0) return outs;
   const maxBindings = Math.max(2, ctx.limits.maxStorageBuffersPerShaderStage);
-  for (const part of partition(outputs, maxBindings)) {
-    const src = fusedSource(part.outputs.map((j) => outputs[j]), part.inputs);
-    const kinds: BindingKind[] = [
-      ...part.outputs.map((): BindingKind => "storage"),
-      ...part.inputs.map((): BindingKind => "read-only-storage"),
-    ];
-    const kernel = { ...ctx.kernel(src, "main", kinds), name: "fused elementwise" };
+  for (const part of partsOf(outputs, maxBindings, inputs.length)) {
+    const kernel = { ...ctx.kernel(part.source, "main", part.kinds), name: "fused elementwise" };
     const u = new UniformBlock().u32(U_N, size);
     part.inputs.forEach((k, b) => u.u32(U_STEP + b, ins[k].size === size ? 1 : 0));
     params.forEach((v, k) => u.f32(U_PARAMS + k, v));

@@ -1,18 +1,9 @@
 /** gather / scatterAdd with clamped indices and deferred range faults. @module */
 import type { Storage, View } from "../backend.ts";
-import { contiguousStrides, numel } from "../_view.ts";
+import { checkIndexShape, checkScatterShapes, contiguousStrides, numel } from "../_view.ts";
 import { fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import { copyContiguous } from "./misc.ts";
 import type { GpuContext } from "./storage.ts";
-
-function checkIndexShape(opName: string, index: readonly number[], data: readonly number[], dim: number): void {
-  const fits = index.length === data.length && index.every((s, d) => d === dim || s <= data[d]);
-  if (!fits || dim < 0 || dim >= data.length) {
-    throw new RangeError(
-      `${opName}: index shape [${index}] does not fit data shape [${data}] along dimension ${dim}`,
-    );
-  }
-}
 
 const CAS_ADD = `var old = atomicLoad(&out[j]);
   loop {
@@ -74,13 +65,7 @@ export function scatterAdd(
     wgslType(sb.dtype, opName);
     throw new TypeError(`${opName}: scatterAdd needs float32 or int32 base and source, got ${sb.dtype}, ${ss.dtype}`);
   }
-  if (sb.size !== numel(shape)) {
-    throw new RangeError(`${opName}: base of ${sb.size} elements is not of shape [${shape}]`);
-  }
-  if (iv.shape.length !== sv.shape.length || iv.shape.some((d, i) => d !== sv.shape[i])) {
-    throw new RangeError(`${opName}: index [${iv.shape}] and source [${sv.shape}] shapes differ`);
-  }
-  checkIndexShape(opName, iv.shape, shape, dim);
+  checkScatterShapes(opName, sb.size, shape, dim, iv, sv);
   const out = copyContiguous(ctx, sb, opName);
   const n = numel(iv.shape);
   if (n === 0) return out;

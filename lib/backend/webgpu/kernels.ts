@@ -16,6 +16,10 @@ import windowSrc from "../../../kernels/window.wgsl" with { type: "text" };
 import indexSrc from "../../../kernels/index.wgsl" with { type: "text" };
 import randomSrc from "../../../kernels/random.wgsl" with { type: "text" };
 import copySrc from "../../../kernels/copy.wgsl" with { type: "text" };
+import workgroupReduceSrc from "../../../kernels/workgroup_reduce.wgsl" with { type: "text" };
+import crossEntropySrc from "../../../kernels/cross_entropy.wgsl" with { type: "text" };
+import softmaxSrc from "../../../kernels/softmax.wgsl" with { type: "text" };
+import layerNormSrc from "../../../kernels/layer_norm.wgsl" with { type: "text" };
 import type { DType } from "../backend.ts";
 import { MAX_RANK } from "../backend.ts";
 
@@ -23,12 +27,16 @@ import { MAX_RANK } from "../backend.ts";
 export const TEMPLATES = {
   elementwise: mathSrc + "\n" + elementwiseSrc,
   fused: mathSrc + "\n" + fusedSrc,
-  reduce: reduceSrc,
+  reduce: mathSrc + "\n" + reduceSrc,
   matmul: matmulSrc,
   window: windowSrc,
   index: indexSrc,
   random: randomSrc,
   copy: copySrc,
+  // the kernels that reduce one row per workgroup share the workgroup tree reductions
+  crossEntropy: workgroupReduceSrc + "\n" + crossEntropySrc,
+  softmax: workgroupReduceSrc + "\n" + softmaxSrc,
+  layerNorm: workgroupReduceSrc + "\n" + layerNormSrc,
 } as const;
 
 /** A WGSL storage element type. */

@@ -18,7 +18,7 @@ import {
 import type { Binding } from "./recorder.ts";
 import { reduce } from "./reduce.ts";
 import type { GpuContext } from "./storage.ts";
-import { unary } from "./elementwise.ts";
+import { elementwise } from "./elementwise.ts";
 
 /** Tile parameters of the generated kernel. */
 export interface MatmulTiling {
@@ -232,7 +232,8 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
   if (!swap) return product;
   // the elementwise copy has rank-specialized indexing (copyInto's general strided copy ran
   // these transposes 10× slower on llvmpipe)
-  const out = unary(ctx, "copy", product, { shape: [nb, M, N], strides: [M * N, 1, M], offset: 0 }, "float32");
+  const view = { shape: [nb, M, N], strides: [M * N, 1, M], offset: 0 };
+  const out = elementwise(ctx, "copy", [{ storage: product, view }], "float32");
   ctx.free(product);
   return out;
 }

@@ -1,7 +1,7 @@
 /** copyInto, fill and the random stream. @module */
 import type { DType, RandomKind, Storage, View } from "../backend.ts";
 import { contiguousStrides, numel } from "../_view.ts";
-import { castExpr } from "./elementwise.ts";
+import { castStorage } from "./elementwise.ts";
 import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
@@ -35,7 +35,7 @@ function copyKernel(ctx: GpuContext, dst: DType, src: DType, rank: number, op: s
     `copy:${t}:${s}|r${r}`,
     "strided",
     ["storage", "read-only-storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castExpr("s", s, t), INDEX: indexSteps(r) }),
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castStorage("s", s, t), INDEX: indexSteps(r) }),
   );
   return { kernel };
 }
@@ -95,7 +95,7 @@ export function fill(ctx: GpuContext, size: number, value: number, dtype: DType,
     `copy:${t}:${t}`,
     "fill",
     ["storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castExpr("s", t, t), INDEX: indexSteps(1) }),
+    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castStorage("s", t, t), INDEX: indexSteps(1) }),
   );
   const u = new UniformBlock().u32(0, size).u32(4, fillBits(value, dtype));
   ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));

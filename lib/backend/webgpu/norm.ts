@@ -5,11 +5,9 @@
  * (kernels/layer_norm_params.wgsl).
  * @module
  */
-import softmaxSrc from "../../../kernels/softmax.wgsl" with { type: "text" };
-import layerNormSrc from "../../../kernels/layer_norm.wgsl" with { type: "text" };
 import layerNormParamsSrc from "../../../kernels/layer_norm_params.wgsl" with { type: "text" };
-import type { Storage } from "../backend.ts";
-import { type BindingKind, fillTemplate, LOOP_BUDGET, UniformBlock } from "./kernels.ts";
+import type { LayerNormArgs, LayerNormBackwardArgs, LayerNormGrads, LayerNormOutputs, Storage } from "../backend.ts";
+import { type BindingKind, fillTemplate, LOOP_BUDGET, TEMPLATES, UniformBlock } from "./kernels.ts";
 import type { Binding } from "./recorder.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
@@ -79,7 +77,7 @@ export function softmax(ctx: GpuContext, x: Storage, rows: number, cols: number,
   if (rows * cols === 0) return out;
   const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, log ? 1 : 0);
   const b = [ctx.bind(out), ctx.bind(xs), ctx.bind(xs)];
-  runRows(ctx, "softmax", softmaxSrc, "softmax_forward", SOFTMAX_KINDS, u, b, rows, cols);
+  runRows(ctx, "softmax", TEMPLATES.softmax, "softmax_forward", SOFTMAX_KINDS, u, b, rows, cols);
   return out;
 }
 
@@ -98,54 +96,39 @@ export function softmaxBackward(
   if (rows * cols === 0) return out;
   const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, log ? 1 : 0);
   const b = [ctx.bind(out), ctx.bind(ys), ctx.bind(gs)];
-  runRows(ctx, "softmax", softmaxSrc, "softmax_backward", SOFTMAX_KINDS, u, b, rows, cols);
+  runRows(ctx, "softmax", TEMPLATES.softmax, "softmax_backward", SOFTMAX_KINDS, u, b, rows, cols);
   return out;
 }
 
 /** {@link Backend.layerNorm}. */
-export function layerNorm(
-  ctx: GpuContext,
-  x: Storage,
-  weight: Storage | null,
-  bias: Storage | null,
-  rows: number,
-  cols: number,
-  eps: number,
-): { y: Storage; mean: Storage; rstd: Storage } {
+export function layerNorm(ctx: GpuContext, a: LayerNormArgs): LayerNormOutputs {
   const op = "layerNorm";
-  const xs = f32(ctx, x, rows * cols, "x", op);
-  const ws = weight ? f32(ctx, weight, cols, "weight", op) : xs;
-  const bs = bias ? f32(ctx, bias, cols, "bias", op) : xs;
+  const { rows, cols } = a;
+  const xs = f32(ctx, a.x, rows * cols, "x", op);
+  const ws = a.weight ? f32(ctx, a.weight, cols, "weight", op) : xs;
+  const bs = a.bias ? f32(ctx, a.bias, cols, "bias", op) : xs;
   const y = ctx.alloc(rows * cols, "float32", op);
   const mean = ctx.alloc(rows, "float32", op), rstd = ctx.alloc(rows, "float32", op);
   if (rows * cols === 0) return { y, mean, rstd };
-  const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, weight ? 1 : 0).u32(3, bias ? 1 : 0).f32(4, eps);
+  const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, a.weight ? 1 : 0).u32(3, a.bias ? 1 : 0)
+    .f32(4, a.eps);
   const b = [ctx.bind(y), ctx.bind(mean), ctx.bind(rstd), ctx.bind(xs), ctx.bind(ws), ctx.bind(bs)];
-  runRows(ctx, "layerNorm", layerNormSrc, "ln_forward", LN_KINDS, u, b, rows, cols);
+  runRows(ctx, "layerNorm", TEMPLATES.layerNorm, "ln_forward", LN_KINDS, u, b, rows, cols);
   return { y, mean, rstd };
 }
 
 /** {@link Backend.layerNormBackward}. */
-export function layerNormBackward(
-  ctx: GpuContext,
-  x: Storage,
-  mean: Storage,
-  rstd: Storage,
-  weight: Storage | null,
-  gy: Storage,
-  rows: number,
-  cols: number,
-  grads: { weight: boolean; bias: boolean },
-): { gx: Storage; gw: Storage | null; gb: Storage | null } {
+export function layerNormBackward(ctx: GpuContext, a: LayerNormBackwardArgs): LayerNormGrads {
   const op = "layerNorm backward";
-  const xs = f32(ctx, x, rows * cols, "x", op), gs = f32(ctx, gy, rows * cols, "gy", op);
-  const ms = f32(ctx, mean, rows, "mean", op), rs = f32(ctx, rstd, rows, "rstd", op);
-  const ws = weight ? f32(ctx, weight, cols, "weight", op) : xs;
+  const { rows, cols, grads } = a;
+  const xs = f32(ctx, a.x, rows * cols, "x", op), gs = f32(ctx, a.gy, rows * cols, "gy", op);
+  const ms = f32(ctx, a.mean, rows, "mean", op), rs = f32(ctx, a.rstd, rows, "rstd", op);
+  const ws = a.weight ? f32(ctx, a.weight, cols, "weight", op) : xs;
   const gx = ctx.alloc(rows * cols, "float32", op);
   if (rows * cols > 0) {
-    const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, weight ? 1 : 0).u32(3, 0);
+    const u = new UniformBlock().u32(0, rows).u32(1, cols).u32(2, a.weight ? 1 : 0).u32(3, 0);
     const b = [ctx.bind(gx), ctx.bind(ms), ctx.bind(rs), ctx.bind(xs), ctx.bind(ws), ctx.bind(gs)];
-    runRows(ctx, "layerNorm", layerNormSrc, "ln_backward", LN_KINDS, u, b, rows, cols);
+    runRows(ctx, "layerNorm", TEMPLATES.layerNorm, "ln_backward", LN_KINDS, u, b, rows, cols);
   }
   if (!grads.weight && !grads.bias) return { gx, gw: null, gb: null };
   const [gw, gb] = paramGrads(ctx, xs, ms, rs, gs, rows, cols, op);

@@ -6,14 +6,11 @@
  */
 import poolSrc from "../../../kernels/pool2d.wgsl" with { type: "text" };
 import type { Storage, View, WindowParams } from "../backend.ts";
+import { isContiguous, windowOutputSize } from "../_view.ts";
 import { type BindingKind, fillTemplate, UniformBlock } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
 
 const KINDS: readonly BindingKind[] = ["storage", "storage", "read-only-storage"];
-
-function windowOut(size: number, k: number, s: number, p: number, d: number): number {
-  return Math.max(0, Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1);
-}
 
 function uniforms(n: number, H: number, W: number, Ho: number, Wo: number, p: WindowParams): UniformBlock {
   return new UniformBlock().u32(0, n).u32(1, H).u32(2, W).u32(3, Ho).u32(4, Wo)
@@ -28,15 +25,6 @@ function tiles(p: WindowParams, H: number, W: number, Ho: number, Wo: number): b
     (kh === 1 || p.dilation[0] === 1) && (kw === 1 || p.dilation[1] === 1) && H === Ho * kh && W === Wo * kw;
 }
 
-function isContiguous(v: View): boolean {
-  let s = 1;
-  for (let d = v.shape.length - 1; d >= 0; d--) {
-    if (v.shape[d] !== 1 && v.strides[d] !== s) return false;
-    s *= v.shape[d];
-  }
-  return v.offset === 0;
-}
-
 /** {@link Backend.maxPool2d}. */
 export function maxPool2d(
   ctx: GpuContext,
@@ -46,12 +34,12 @@ export function maxPool2d(
 ): { values: Storage; indices: Storage } {
   const s = ctx.live(x, "maxPool2d");
   if (s.dtype !== "float32") throw new TypeError(`webgpu maxPool2d: expected float32 input, got ${s.dtype}`);
-  if (xv.shape.length !== 4 || !isContiguous(xv)) {
+  if (xv.shape.length !== 4 || !isContiguous(xv) || xv.offset !== 0) {
     throw new RangeError(`webgpu maxPool2d: input must be a contiguous [N, C, H, W] view, got [${xv.shape}]`);
   }
   const [N, C, H, W] = xv.shape;
-  const Ho = windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]);
-  const Wo = windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]);
+  const Ho = Math.max(0, windowOutputSize(H, p, 0));
+  const Wo = Math.max(0, windowOutputSize(W, p, 1));
   const n = N * C * Ho * Wo;
   const values = ctx.alloc(n, "float32", "maxPool2d");
   const indices = ctx.alloc(n, "int32", "maxPool2d");
@@ -78,8 +66,8 @@ export function maxPool2dBackward(
 ): Storage {
   const g = ctx.live(gy, "maxPool2dBackward"), ix = ctx.live(indices, "maxPool2dBackward");
   const [N, C, H, W] = imageShape;
-  const Ho = windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]);
-  const Wo = windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]);
+  const Ho = Math.max(0, windowOutputSize(H, p, 0));
+  const Wo = Math.max(0, windowOutputSize(W, p, 1));
   const m = N * C * Ho * Wo;
   if (g.dtype !== "float32" || g.size !== m || ix.dtype !== "int32" || ix.size !== m) {
     throw new RangeError(

@@ -1,6 +1,10 @@
 /** Reductions (sum/prod/max/min) and argmax/argmin. @module */
 import type { DType, ReduceOp, Storage, View } from "../backend.ts";
 import { numel } from "../_view.ts";
+import { REDUCE_PRIMITIVES } from "../../ops/tensor_ops.ts";
+import { elementwiseEntry } from "../../ops/table.ts";
+import type { PrimitiveCode, ScalarType } from "../../ops/entry.ts";
+import { wgslFloat } from "./codegen.ts";
 import {
   collapseDims,
   fillTemplate,
@@ -22,25 +26,25 @@ const GROUPS = 128;
 /** Outputs up to which long reductions take the two-pass path instead of one workgroup per output. */
 const CHUNKED_MAX_OUTPUTS = 8192;
 
+const SCALAR: Record<WgslType, ScalarType> = { f32: "float", i32: "int", u32: "bool" };
+
+/** The accumulator's start: the reduction's identity from its table entry. */
 function identity(op: ReduceOp, t: WgslType): string {
-  if (op === "sum") return `${t}(0)`;
-  if (op === "prod") return `${t}(1)`;
-  if (t === "f32") return `bitcast<f32>(${op === "max" ? "F32_NEG_INF" : "F32_INF"})`;
-  if (t === "i32") return op === "max" ? "i32(-2147483647 - 1)" : "2147483647";
-  return op === "max" ? "0u" : "1u";
+  const v = REDUCE_PRIMITIVES[op].identity[SCALAR[t]];
+  if (t === "f32") return wgslFloat(v);
+  if (t === "i32") return v === -2147483648 ? "i32(-2147483647 - 1)" : `i32(${v})`;
+  return `${v}u`;
 }
 
+/**
+ * `acc` combined with `v`: the WGSL of the combining op's table entry (bool accumulators are
+ * u32 0/1, for which the integer code is valid too).
+ */
 function combine(op: ReduceOp, t: WgslType): string {
-  switch (op) {
-    case "sum":
-      return "acc + v";
-    case "prod":
-      return "acc * v";
-    case "max":
-      return t === "f32" ? "select(acc, v, v > acc || f32_is_nan(v))" : "max(acc, v)";
-    case "min":
-      return t === "f32" ? "select(acc, v, v < acc || f32_is_nan(v))" : "min(acc, v)";
-  }
+  const code = (elementwiseEntry(REDUCE_PRIMITIVES[op].combine).forward as PrimitiveCode).wgsl;
+  const text = t === "f32" ? code.float : code.int;
+  if (text === undefined) throw new TypeError(`webgpu reduce: ${op} has no WGSL for ${t}`);
+  return text.replace("$0", "acc").replace("$1", "v");
 }
 
 /** The reduce family's WGSL for `op` from `inT` elements into an `outT` accumulator. */
@@ -89,7 +93,7 @@ function split(av: View, axes: readonly number[]) {
 export function reduce(ctx: GpuContext, op: ReduceOp, a: Storage, av: View, axes: readonly number[]): Storage {
   const s = ctx.live(a, op);
   const inT = wgslType(s.dtype, op);
-  const outDtype: DType = (op === "sum" || op === "prod") && s.dtype === "bool" ? "int32" : s.dtype;
+  const outDtype: DType = REDUCE_PRIMITIVES[op].widensToInt && s.dtype === "bool" ? "int32" : s.dtype;
   const outT = wgslType(outDtype, op);
   const outShape = av.shape.map((d, i) => (axes.includes(i) ? 1 : d));
   const nout = numel(outShape);

@@ -1,11 +1,8 @@
 /** im2col / col2im over [B, C, H, W] images. @module */
 import type { Storage, View, WindowParams } from "../backend.ts";
+import { windowOutputSize } from "../_view.ts";
 import { fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
-
-function windowOut(size: number, k: number, s: number, p: number, d: number): number {
-  return Math.floor((size + 2 * p - d * (k - 1) - 1) / s) + 1;
-}
 
 function geometry(u: UniformBlock, dims: readonly number[], p: WindowParams, Ho: number, Wo: number, v: View) {
   const [B, C, H, W] = dims;
@@ -22,8 +19,8 @@ export function im2col(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, p
   const t = wgslType(s.dtype, "im2col");
   if (xv.shape.length !== 4) throw new RangeError(`webgpu im2col: input must be [B, C, H, W], got [${xv.shape}]`);
   const [B, C, H, W] = xv.shape;
-  const Ho = Math.max(0, windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]));
-  const Wo = Math.max(0, windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]));
+  const Ho = Math.max(0, windowOutputSize(H, p, 0));
+  const Wo = Math.max(0, windowOutputSize(W, p, 1));
   const n = B * C * p.kernel[0] * p.kernel[1] * Ho * Wo;
   const out = ctx.alloc(n, s.dtype, "im2col");
   if (n === 0) return out;
@@ -54,8 +51,8 @@ export function col2im(
   const s = ctx.live(cols, "col2im");
   const t = wgslType(s.dtype, "col2im");
   const [B, C, H, W] = imageShape;
-  const Ho = Math.max(0, windowOut(H, p.kernel[0], p.stride[0], p.padding[0], p.dilation[0]));
-  const Wo = Math.max(0, windowOut(W, p.kernel[1], p.stride[1], p.padding[1], p.dilation[1]));
+  const Ho = Math.max(0, windowOutputSize(H, p, 0));
+  const Wo = Math.max(0, windowOutputSize(W, p, 1));
   const expected = [B, C, p.kernel[0] * p.kernel[1], Ho * Wo];
   if (cv.shape.length !== 4 || cv.shape.some((d, i) => d !== expected[i])) {
     throw new RangeError(`webgpu col2im: columns [${cv.shape}] should be [${expected}]`);
