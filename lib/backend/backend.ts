@@ -52,10 +52,38 @@ export type { BinaryOp, ElementwiseOp, TernaryOp, UnaryOp } from "../ops/table.t
 export type { ReduceOp } from "../ops/tensor_ops.ts";
 export { FUSED_LIMITS } from "../ops/expr.ts";
 
-/** One operand of {@link Backend.elementwise}: a storage and how the kernel reads it. */
+/** One operand of a primitive: a storage and how the kernel reads it. */
 export interface Operand {
   storage: Storage;
   view: View;
+}
+
+/** The operands of {@link Backend.gather}. */
+export interface GatherArgs {
+  /** The values gathered from. */
+  source: Operand;
+  /** The dim the index replaces. */
+  dim: number;
+  /** int32 indices, of the output's shape. */
+  index: Operand;
+  /** The op named in range errors. */
+  opName: string;
+}
+
+/** The operands of {@link Backend.scatterAdd}. */
+export interface ScatterAddArgs {
+  /** The contiguous values added to (not modified: the result is a copy). */
+  base: Storage;
+  /** `base`'s shape. */
+  shape: readonly number[];
+  /** The dim the index replaces. */
+  dim: number;
+  /** int32 indices, of `src`'s shape. */
+  index: Operand;
+  /** The values added. */
+  src: Operand;
+  /** The op named in range errors. */
+  opName: string;
 }
 
 /** Geometry of a 2-D sliding window (im2col / col2im). */
@@ -284,34 +312,18 @@ export interface Backend {
     p: WindowParams,
   ): Storage;
   /**
-   * `out[i_0..i_{n-1}] = a[i_0.., idx[i_0..i_{n-1}], ..]` with the index replacing position
-   * `dim` (torch.gather). `iv` (int32) has the output's shape; `av` has the same rank.
-   * Indices outside `[0, av.shape[dim])` are an error: the cpu backend throws a RangeError
+   * `out[i_0..i_{n-1}] = source[i_0.., index[i_0..i_{n-1}], ..]` with the index replacing position
+   * `dim` (torch.gather). `index` (int32) has the output's shape; `source` has the same rank.
+   * Indices outside `[0, source.shape[dim])` are an error: the cpu backend throws a RangeError
    * naming `opName`; the webgpu backend clamps, records the fault, and throws it at the next
    * `read`/`sync`.
    */
-  gather(
-    a: Storage,
-    av: View,
-    dim: number,
-    idx: Storage,
-    iv: View,
-    opName: string,
-  ): Storage;
+  gather(args: GatherArgs): Storage;
   /**
-   * A copy of contiguous `base` (of `shape`) with `src[j]` added at `base[.., idx[j], ..]`
-   * (torch.scatter_add along `dim`). `iv` and `sv` share a shape. Float or int32. Range errors as in gather.
+   * A copy of contiguous `base` (of `shape`) with `src[j]` added at `base[.., index[j], ..]`
+   * (torch.scatter_add along `dim`). `index` and `src` share a shape. Float or int32. Range errors as in gather.
    */
-  scatterAdd(
-    base: Storage,
-    shape: readonly number[],
-    dim: number,
-    idx: Storage,
-    iv: View,
-    src: Storage,
-    sv: View,
-    opName: string,
-  ): Storage;
+  scatterAdd(args: ScatterAddArgs): Storage;
   /** Writes `src` read through `sv` into `dst` through `dv` (same shape), in place. */
   copyInto(dst: Storage, dv: View, src: Storage, sv: View): void;
   /**

@@ -37,7 +37,12 @@ function gatherAs(op: string, x: Tensor, dim: number, index: Tensor): Tensor {
     }
   }
   const av = { shape: index.shape.map((s, i) => (i === d ? x.shape[d] : s)), strides: x.strides, offset: x.offset };
-  const s = x.backend.gather(x.storage(op), av, d, index.storage(op), index.layout, op);
+  const s = x.backend.gather({
+    source: { storage: x.storage(op), view: av },
+    dim: d,
+    index: { storage: index.storage(op), view: index.layout },
+    opName: op,
+  });
   const out = Tensor.fromStorage(s, index.shape, x.dtype, x.device);
   return record(
     "gather",
@@ -66,16 +71,14 @@ export function scatterAdd(x: Tensor, dim: number, index: Tensor, src: Tensor): 
   if (src.dtype !== x.dtype) throw new TypeError(`scatterAdd: src is ${src.dtype} but input is ${x.dtype}`);
   const base = x.isDense ? x : unaryRaw("copy", x);
   const srcView = { shape: index.shape, strides: src.strides, offset: src.offset };
-  const s = x.backend.scatterAdd(
-    base.storage("scatterAdd"),
-    x.shape,
-    d,
-    index.storage("scatterAdd"),
-    index.layout,
-    src.storage("scatterAdd"),
-    srcView,
-    "scatterAdd",
-  );
+  const s = x.backend.scatterAdd({
+    base: base.storage("scatterAdd"),
+    shape: x.shape,
+    dim: d,
+    index: { storage: index.storage("scatterAdd"), view: index.layout },
+    src: { storage: src.storage("scatterAdd"), view: srcView },
+    opName: "scatterAdd",
+  });
   if (base !== x) base.dispose();
   const out = Tensor.fromStorage(s, x.shape, x.dtype, x.device);
   return record("scatterAdd", [x, src], out, (g) => [

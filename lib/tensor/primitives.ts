@@ -295,7 +295,12 @@ export function faultUnless(op: string, ids: Tensor, size: number): void {
   const b = flat.backend;
   const table = b.zeros(size, "int32");
   try {
-    const s = b.gather(table, { shape: [size, 1], strides: [1, 0], offset: 0 }, 0, flat.storage(op), flat.layout, op);
+    const s = b.gather({
+      source: { storage: table, view: { shape: [size, 1], strides: [1, 0], offset: 0 } },
+      dim: 0,
+      index: { storage: flat.storage(op), view: flat.layout },
+      opName: op,
+    });
     b.free(s);
   } finally {
     b.free(table);

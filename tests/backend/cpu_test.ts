@@ -708,28 +708,24 @@ Deno.test("gather picks along a dimension like torch.gather", async () => {
   const i1 = up([2, 0, 1, 1], "int32");
   assert.deepEqual(
     await values(
-      cpu.gather(
-        a,
-        contiguousView([2, 3]),
-        1,
-        i1,
-        contiguousView([2, 2]),
-        "gather",
-      ),
+      cpu.gather({
+        source: { storage: a, view: contiguousView([2, 3]) },
+        dim: 1,
+        index: { storage: i1, view: contiguousView([2, 2]) },
+        opName: "gather",
+      }),
     ),
     [12, 10, 21, 21],
   );
   const i0 = up([1, 0, 1], "int32");
   assert.deepEqual(
     await values(
-      cpu.gather(
-        a,
-        contiguousView([2, 3]),
-        0,
-        i0,
-        contiguousView([1, 3]),
-        "gather",
-      ),
+      cpu.gather({
+        source: { storage: a, view: contiguousView([2, 3]) },
+        dim: 0,
+        index: { storage: i0, view: contiguousView([1, 3]) },
+        opName: "gather",
+      }),
     ),
     [20, 11, 22],
   );
@@ -737,14 +733,12 @@ Deno.test("gather picks along a dimension like torch.gather", async () => {
   const i2 = up([1], "int32");
   assert.deepEqual(
     await values(
-      cpu.gather(
-        a,
-        view([3, 2], [1, 3]),
-        1,
-        i2,
-        view([3, 1], [0, 0]),
-        "gather",
-      ),
+      cpu.gather({
+        source: { storage: a, view: view([3, 2], [1, 3]) },
+        dim: 1,
+        index: { storage: i2, view: view([3, 1], [0, 0]) },
+        opName: "gather",
+      }),
     ),
     [20, 21, 22],
   );
@@ -756,14 +750,12 @@ Deno.test("gather throws a RangeError naming the op, the index and the range", (
   const idx = up([0, 7], "int32");
   assert.throws(
     () =>
-      cpu.gather(
-        a,
-        contiguousView([2, 5]),
-        1,
-        idx,
-        contiguousView([2, 1]),
-        "gather",
-      ),
+      cpu.gather({
+        source: { storage: a, view: contiguousView([2, 5]) },
+        dim: 1,
+        index: { storage: idx, view: contiguousView([2, 1]) },
+        opName: "gather",
+      }),
     (e: unknown) =>
       e instanceof RangeError &&
       e.message === "gather: index 7 is out of range for dimension 1 of size 5",
@@ -771,14 +763,12 @@ Deno.test("gather throws a RangeError naming the op, the index and the range", (
   const neg = up([-1], "int32");
   assert.throws(
     () =>
-      cpu.gather(
-        a,
-        contiguousView([2, 5]),
-        1,
-        neg,
-        contiguousView([1, 1]),
-        "cross_entropy",
-      ),
+      cpu.gather({
+        source: { storage: a, view: contiguousView([2, 5]) },
+        dim: 1,
+        index: { storage: neg, view: contiguousView([1, 1]) },
+        opName: "cross_entropy",
+      }),
     /^RangeError: cross_entropy: index -1 is out of range for dimension 1 of size 5$/,
   );
   for (const s of [a, idx, neg]) cpu.free(s);
@@ -788,46 +778,40 @@ Deno.test("scatterAdd adds sources at indexed positions of a copy of base", asyn
   const base = up([1, 1, 1, 1, 1, 1]); // [2, 3]
   const idx = up([0, 2, 2, 1, 1, 1], "int32");
   const src = up([10, 20, 30, 1, 2, 3]);
-  const out = cpu.scatterAdd(
-    base,
-    [2, 3],
-    1,
-    idx,
-    contiguousView([2, 3]),
-    src,
-    contiguousView([2, 3]),
-    "scatterAdd",
-  );
+  const out = cpu.scatterAdd({
+    base: base,
+    shape: [2, 3],
+    dim: 1,
+    index: { storage: idx, view: contiguousView([2, 3]) },
+    src: { storage: src, view: contiguousView([2, 3]) },
+    opName: "scatterAdd",
+  });
   assert.deepEqual(await values(out), [11, 1, 51, 1, 7, 1]);
   assert.deepEqual(Array.from(await cpu.read(base)), [1, 1, 1, 1, 1, 1]);
   // Along dim 0 with int32 data and a broadcast source.
   const ibase = up([0, 0, 0, 0], "int32");
   const idx0 = up([1, 1], "int32");
   const isrc = up([5], "int32");
-  const out0 = cpu.scatterAdd(
-    ibase,
-    [2, 2],
-    0,
-    idx0,
-    contiguousView([1, 2]),
-    isrc,
-    view([1, 2], [0, 0]),
-    "scatterAdd",
-  );
+  const out0 = cpu.scatterAdd({
+    base: ibase,
+    shape: [2, 2],
+    dim: 0,
+    index: { storage: idx0, view: contiguousView([1, 2]) },
+    src: { storage: isrc, view: view([1, 2], [0, 0]) },
+    opName: "scatterAdd",
+  });
   assert.deepEqual(await values(out0), [0, 0, 5, 5]);
   const bad = up([3], "int32");
   assert.throws(
     () =>
-      cpu.scatterAdd(
-        base,
-        [2, 3],
-        1,
-        bad,
-        contiguousView([1, 1]),
-        src,
-        contiguousView([1, 1]),
-        "index_add",
-      ),
+      cpu.scatterAdd({
+        base: base,
+        shape: [2, 3],
+        dim: 1,
+        index: { storage: bad, view: contiguousView([1, 1]) },
+        src: { storage: src, view: contiguousView([1, 1]) },
+        opName: "index_add",
+      }),
     (e: unknown) =>
       e instanceof RangeError &&
       e.message ===

@@ -565,15 +565,39 @@ Deno.test({
         for (const [dim, ishape] of [[1, [7, 40]], [0, [257, 33]], [1, [1, 1]]] as const) {
           const idx = operand([...ishape], layout, "int32", 0, a.v.shape[dim], seed++);
           await check(
-            g.gather(a.g, a.v, dim, idx.g, idx.v, "gather"),
-            cpu.gather(a.c, a.v, dim, idx.c, idx.v, "gather"),
+            g.gather({
+              source: { storage: a.g, view: a.v },
+              dim: dim,
+              index: { storage: idx.g, view: idx.v },
+              opName: "gather",
+            }),
+            cpu.gather({
+              source: { storage: a.c, view: a.v },
+              dim: dim,
+              index: { storage: idx.c, view: idx.v },
+              opName: "gather",
+            }),
             `gather ${dtype} ${layout} dim ${dim}`,
           );
           const src = operand([...ishape], layout, dtype, -9, 9, seed++);
           const base = operand([7, 33], "contiguous", dtype, -9, 9, seed++);
           await check(
-            g.scatterAdd(base.g, [7, 33], dim, idx.g, idx.v, src.g, src.v, "scatter_add"),
-            cpu.scatterAdd(base.c, [7, 33], dim, idx.c, idx.v, src.c, src.v, "scatter_add"),
+            g.scatterAdd({
+              base: base.g,
+              shape: [7, 33],
+              dim: dim,
+              index: { storage: idx.g, view: idx.v },
+              src: { storage: src.g, view: src.v },
+              opName: "scatter_add",
+            }),
+            cpu.scatterAdd({
+              base: base.c,
+              shape: [7, 33],
+              dim: dim,
+              index: { storage: idx.c, view: idx.v },
+              src: { storage: src.c, view: src.v },
+              opName: "scatter_add",
+            }),
             `scatterAdd ${dtype} ${layout} dim ${dim}`,
             { atol: 1e-5 }, // float atomics add in a nondeterministic order
           );
@@ -591,7 +615,12 @@ Deno.test({
   async fn() {
     const a = g.upload([1, 2, 3, 4, 5, 6, 7], "float32");
     const idx = g.upload([0, 9, 2], "int32");
-    const out = g.gather(a, contiguousView([7]), 0, idx, contiguousView([3]), "embedding");
+    const out = g.gather({
+      source: { storage: a, view: contiguousView([7]) },
+      dim: 0,
+      index: { storage: idx, view: contiguousView([3]) },
+      opName: "embedding",
+    });
     await assert.rejects(() => g.read(out), (e: Error) => {
       assert.ok(e instanceof RangeError);
       assert.match(e.message, /embedding/);
@@ -602,16 +631,14 @@ Deno.test({
     // Clamped result is readable afterwards, and the fault is reported once.
     assert.deepEqual([...await g.read(out)], [1, 7, 3]);
     const bad = g.upload([-1], "int32");
-    const s = g.scatterAdd(
-      g.zeros(7, "float32"),
-      [7],
-      0,
-      bad,
-      contiguousView([1]),
-      a,
-      contiguousView([1]),
-      "index_add",
-    );
+    const s = g.scatterAdd({
+      base: g.zeros(7, "float32"),
+      shape: [7],
+      dim: 0,
+      index: { storage: bad, view: contiguousView([1]) },
+      src: { storage: a, view: contiguousView([1]) },
+      opName: "index_add",
+    });
     await assert.rejects(() => g.sync(), /index_add.*index -1/);
     await g.sync();
     for (const x of [a, idx, out, bad, s]) g.free(x);

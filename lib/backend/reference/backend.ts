@@ -15,6 +15,7 @@ import type {
   DType,
   ElementwiseOp,
   FusedExpr,
+  GatherArgs,
   HostArray,
   LayerNormArgs,
   LayerNormBackwardArgs,
@@ -25,6 +26,7 @@ import type {
   Operand,
   RandomKind,
   ReduceOp,
+  ScatterAddArgs,
   Storage,
   View,
   WindowParams,
@@ -194,22 +196,13 @@ export class ReferenceBackend implements Backend, ReferenceContext {
   }
 
   /** {@link Backend.gather} (index.ts) */
-  gather(a: Storage, av: View, dim: number, idx: Storage, iv: View, opName: string): Storage {
-    return gather(this, a, av, dim, idx, iv, opName);
+  gather(args: GatherArgs): Storage {
+    return gather(this, args);
   }
 
   /** {@link Backend.scatterAdd} */
-  scatterAdd(
-    base: Storage,
-    shape: readonly number[],
-    dim: number,
-    idx: Storage,
-    iv: View,
-    src: Storage,
-    sv: View,
-    opName: string,
-  ): Storage {
-    return scatterAdd(this, base, shape, dim, idx, iv, src, sv, opName);
+  scatterAdd(args: ScatterAddArgs): Storage {
+    return scatterAdd(this, args);
   }
 
   /** {@link Backend.copyInto} */

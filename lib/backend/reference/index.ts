@@ -1,5 +1,5 @@
 /** gather, scatterAdd and copyInto on the reference backend; out-of-range indices throw at once. @module */
-import type { Storage, View } from "../backend.ts";
+import type { GatherArgs, ScatterAddArgs, Storage, View } from "../backend.ts";
 import { checkIndexShape, checkScatterShapes, contiguousStrides } from "../_view.ts";
 import { boolOf, newArray, type ReferenceContext, sameShape } from "./storage.ts";
 import { stridedOffsets, viewOffsets } from "./strided.ts";
@@ -17,15 +17,8 @@ function outOfRange(
 }
 
 /** {@link Backend.gather}: torch.gather along `dim`; out-of-range indices throw a RangeError naming `opName`. */
-export function gather(
-  ctx: ReferenceContext,
-  a: Storage,
-  av: View,
-  dim: number,
-  idx: Storage,
-  iv: View,
-  opName: string,
-): Storage {
+export function gather(ctx: ReferenceContext, args: GatherArgs): Storage {
+  const { source: { storage: a, view: av }, dim, index: { storage: idx, view: iv }, opName } = args;
   const src = ctx.input(opName, a, av);
   const I = ctx.input(opName, idx, iv);
   checkIndexShape(opName, iv.shape, av.shape, dim);
@@ -44,17 +37,8 @@ export function gather(
 }
 
 /** {@link Backend.scatterAdd}: a copy of `base` with `src` added at the indexed positions (torch.scatter_add). */
-export function scatterAdd(
-  ctx: ReferenceContext,
-  base: Storage,
-  shape: readonly number[],
-  dim: number,
-  idx: Storage,
-  iv: View,
-  src: Storage,
-  sv: View,
-  opName: string,
-): Storage {
+export function scatterAdd(ctx: ReferenceContext, args: ScatterAddArgs): Storage {
+  const { base, shape, dim, index: { storage: idx, view: iv }, src: { storage: src, view: sv }, opName } = args;
   const target = ctx.data(base);
   const I = ctx.input(opName, idx, iv);
   const S = ctx.input(opName, src, sv);

@@ -11,6 +11,7 @@ import type {
   DType,
   ElementwiseOp,
   FusedExpr,
+  GatherArgs,
   LayerNormArgs,
   LayerNormBackwardArgs,
   LayerNormGrads,
@@ -19,6 +20,7 @@ import type {
   Operand,
   RandomKind,
   ReduceOp,
+  ScatterAddArgs,
   Storage,
   View,
   WindowParams,
@@ -124,22 +126,13 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
   }
 
   /** {@link Backend.gather} */
-  gather(a: Storage, av: View, dim: number, idx: Storage, iv: View, opName: string): Storage {
-    return gather(this, a, av, dim, idx, iv, opName);
+  gather(args: GatherArgs): Storage {
+    return gather(this, args);
   }
 
   /** {@link Backend.scatterAdd} */
-  scatterAdd(
-    base: Storage,
-    shape: readonly number[],
-    dim: number,
-    idx: Storage,
-    iv: View,
-    src: Storage,
-    sv: View,
-    opName: string,
-  ): Storage {
-    return scatterAdd(this, base, shape, dim, idx, iv, src, sv, opName);
+  scatterAdd(args: ScatterAddArgs): Storage {
+    return scatterAdd(this, args);
   }
 
   /** {@link Backend.copyInto} */

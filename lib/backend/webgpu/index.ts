@@ -1,5 +1,5 @@
 /** gather / scatterAdd with clamped indices and deferred range faults. @module */
-import type { Storage, View } from "../backend.ts";
+import type { GatherArgs, ScatterAddArgs, Storage, View } from "../backend.ts";
 import { checkIndexShape, checkScatterShapes, contiguousStrides, numel } from "../_view.ts";
 import { fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import { copyContiguous } from "./misc.ts";
@@ -13,15 +13,8 @@ const CAS_ADD = `var old = atomicLoad(&out[j]);
   }`;
 
 /** {@link Backend.gather}. */
-export function gather(
-  ctx: GpuContext,
-  a: Storage,
-  av: View,
-  dim: number,
-  idx: Storage,
-  iv: View,
-  opName: string,
-): Storage {
+export function gather(ctx: GpuContext, args: GatherArgs): Storage {
+  const { source: { storage: a, view: av }, dim, index: { storage: idx, view: iv }, opName } = args;
   const sa = ctx.live(a, opName);
   const si = ctx.live(idx, opName);
   if (si.dtype !== "int32") throw new TypeError(`${opName}: index must be int32, got ${si.dtype}`);
@@ -46,17 +39,8 @@ export function gather(
 }
 
 /** {@link Backend.scatterAdd}. */
-export function scatterAdd(
-  ctx: GpuContext,
-  base: Storage,
-  shape: readonly number[],
-  dim: number,
-  idx: Storage,
-  iv: View,
-  src: Storage,
-  sv: View,
-  opName: string,
-): Storage {
+export function scatterAdd(ctx: GpuContext, args: ScatterAddArgs): Storage {
+  const { base, shape, dim, index: { storage: idx, view: iv }, src: { storage: src, view: sv }, opName } = args;
   const sb = ctx.live(base, opName);
   const si = ctx.live(idx, opName);
   const ss = ctx.live(src, opName);
