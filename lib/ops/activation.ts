@@ -22,6 +22,23 @@ export const ACTIVATION = {
     torch: "torch.sigmoid(x)",
     method: "sigmoid",
   }),
+  silu: elementwise({
+    args: ["x"],
+    policy: "float",
+    forward: ({ x }) => fx.mul(x, fx.sigmoid(x)),
+    reference: () => (x) => x * sigmoid(x),
+    grad: {
+      x: ({ g, x }) => {
+        const s = x.sigmoid();
+        return g.mul(s.mul(x.mul(s.neg().add(1)).add(1)));
+      },
+    },
+    domain: [-4, 4],
+    special: [30, -30, 100, -100],
+    doc: "SiLU (swish), x·σ(x).",
+    torch: "F.silu(x)",
+    method: "silu",
+  }),
   relu: elementwise({
     args: ["x"],
     policy: "numeric",

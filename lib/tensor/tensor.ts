@@ -442,6 +442,10 @@ export class Tensor {
   sigmoid(): Tensor {
     return E.elementwise("sigmoid", [this]);
   }
+  /** x·sigmoid(x) (SiLU, swish). */
+  silu(): Tensor {
+    return E.elementwise("silu", [this]);
+  }
   /** max(x, 0). */
   relu(): Tensor {
     return E.elementwise("relu", [this]);
