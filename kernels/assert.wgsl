@@ -7,13 +7,6 @@ struct U {
   pad1: u32,
 }
 
-struct Fault {
-  op: atomic<u32>,
-  index: i32,
-  pad0: u32,
-  pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read_write> fault: Fault;
 @group(0) @binding(2) var<storage, read> flags: array<u32>;

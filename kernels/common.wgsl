@@ -47,6 +47,15 @@ fn f32_is_inf(x: f32) -> bool {
   return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u;
 }
 
+// The deferred fault record (index, cross entropy and assert kernels): the first op id to fail
+// and the offending index; the host reads it at the next readback.
+struct Fault {
+  op: atomic<u32>,
+  index: i32,
+  pad0: u32,
+  pad1: u32,
+}
+
 // bool storage is a u32 holding 0 or 1.
 fn to_bool(t: bool) -> u32 {
   return select(0u, 1u, t);

@@ -16,13 +16,6 @@ struct U {
   sstr: Strides,
 }
 
-struct Fault {
-  op: atomic<u32>,
-  index: i32,
-  pad0: u32,
-  pad1: u32,
-}
-
 @group(0) @binding(0) var<uniform> u: U;
 @group(0) @binding(1) var<storage, read_write> out: array<{{OUT_ELEM}}>;
 @group(0) @binding(2) var<storage, read_write> fault: Fault;
