@@ -1,5 +1,5 @@
 /** gather / scatterAdd with clamped indices and deferred range faults. @module */
-import type { GatherArgs, ScatterAddArgs, Storage, View } from "../backend.ts";
+import type { GatherArgs, ScatterAddArgs, Storage } from "../backend.ts";
 import { checkIndexShape, checkScatterShapes, contiguousStrides, numel } from "../_view.ts";
 import { fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import { copyContiguous } from "./misc.ts";
