@@ -105,3 +105,66 @@ fn ce_backward(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nw
     out[base + c] = g * (exp(logits[base + c] - ms.x) * inv * coef - hit - k * w_at(c));
   }
 }
+
+// Rows of few classes (the host picks these for classes <= ROW_CLASSES in cross_entropy.ts): one
+// invocation per row, 64 rows per workgroup. llvmpipe pays per workgroup, so a [64, 10] batch
+// runs in one workgroup instead of 64. Same math as above, each row walked by one invocation.
+fn row_stats(base: u32) -> vec2<f32> {
+  var m = bitcast<f32>(0xff800000u);
+  for (var c = 0u; c < u.classes; c++) { m = max(m, logits[base + c]); }
+  var s = 0.0;
+  for (var c = 0u; c < u.classes; c++) { s += exp(logits[base + c] - m); }
+  return vec2<f32>(m, s);
+}
+
+@compute @workgroup_size(64)
+fn ce_forward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                   @builtin(local_invocation_index) lid: u32) {
+  let n = group_index(wg, nwg) * 64u + lid;
+  if (n >= u.rows) { return; }
+  let y = row_class(n, 0u);
+  if (y < 0) {
+    out[n] = 0.0;
+    extra[n] = 0.0;
+    return;
+  }
+  let base = n * u.classes;
+  let ms = row_stats(base);
+  let logs = log(ms.y);
+  var smoothed = 0.0;
+  if (u.eps != 0.0) {
+    for (var c = 0u; c < u.classes; c++) { smoothed += w_at(c) * ((ms.x - logits[base + c]) + logs); }
+  }
+  let wy = w_at(u32(y));
+  out[n] = (1.0 - u.eps) * wy * ((ms.x - logits[base + u32(y)]) + logs) + u.eps / f32(u.classes) * smoothed;
+  extra[n] = wy;
+}
+
+@compute @workgroup_size(64)
+fn ce_backward_rows(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>,
+                    @builtin(local_invocation_index) lid: u32) {
+  let n = group_index(wg, nwg) * 64u + lid;
+  if (n >= u.rows) { return; }
+  let y = row_class(n, 0u);
+  let base = n * u.classes;
+  if (y < 0) {
+    for (var c = 0u; c < u.classes; c++) { out[base + c] = 0.0; }
+    return;
+  }
+  let ms = row_stats(base);
+  let inv = 1.0 / ms.y;
+  var wsum = f32(u.classes);
+  if (u.hasWeight != 0u) {
+    wsum = 0.0;
+    for (var c = 0u; c < u.classes; c++) { wsum += weight[c]; }
+  }
+  let wy = w_at(u32(y));
+  let g = extra[n];
+  let k = u.eps / f32(u.classes);
+  let coef = (1.0 - u.eps) * wy + k * wsum;
+  for (var c = 0u; c < u.classes; c++) {
+    var hit = 0.0;
+    if (c == u32(y)) { hit = (1.0 - u.eps) * wy; }
+    out[base + c] = g * (exp(logits[base + c] - ms.x) * inv * coef - hit - k * w_at(c));
+  }
+}

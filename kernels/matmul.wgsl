@@ -1,7 +1,8 @@
 // Batched matmul C[b] = A[b] (M x K) @ B[b] (K x N), register-tiled for
 // llvmpipe-style SIMD (8 invocations per vector, x-major). This is a template:
 // lib/backend/webgpu/matmul.ts (matmulSource) fills the tile constants
-// ($WGX, $WGY, $TM, $TN, $BK, ...) and generates the unrolled parts ($DECL:
+// ($WGX, $WGY, $TM, $TN, $BK, ...) of the configuration chosen per device and
+// shape class (lib/backend/webgpu/matmul_tuning.ts) and generates the unrolled parts ($DECL:
 // accumulators, $BODY: the per-k FMA block, $STORE: the masked stores); $SAK /
 // $SBN are `u.sAk` / `u.sBn`, or the literal 1 in the contiguous variants the
 // host picks when that stride is 1. Shapes, strides and offsets stay in `u`, and

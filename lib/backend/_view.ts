@@ -90,3 +90,21 @@ export function checkScatterShapes(
   }
   checkIndexShape(opName, iv.shape, shape, dim);
 }
+
+/**
+ * How a kernel may read `view`: `"dense"` when it walks its shape row-major without gaps (element
+ * `offset + i`), `"scalar"` when every element is the one at `offset` (a broadcast value), else
+ * `"strided"`. Dims of size 1 are ignored.
+ */
+export function readKind(view: View): "dense" | "scalar" | "strided" {
+  let dense = true, scalar = true, step = 1;
+  for (let d = view.shape.length - 1; d >= 0; d--) {
+    const n = view.shape[d];
+    if (n === 1) continue;
+    const s = view.strides[d];
+    if (s !== step) dense = false;
+    if (s !== 0) scalar = false;
+    step *= n;
+  }
+  return scalar ? "scalar" : dense ? "dense" : "strided";
+}

@@ -219,6 +219,50 @@ export interface LayerNormGrads {
   gb: Storage | null;
 }
 
+/**
+ * What one {@link Backend.evaluate} call may hold. The lazy engine (lib/tensor/lazy.ts) realizes a
+ * chain before it outgrows them.
+ */
+export interface EvaluateLimits {
+  /** Operands (storages bound) per call, outputs not counted. */
+  readonly inputs: number;
+  /** Distinct uniform params per call. */
+  readonly params: number;
+  /** Op and cast nodes per call (bounds the generated code). */
+  readonly nodes: number;
+  /**
+   * Uniform words per call: `1 + operands + rank + rank × strided operands + 2 × params` must fit,
+   * where rank is the output's and an operand is strided unless it is read row-major in full or is
+   * one element broadcast.
+   */
+  readonly words: number;
+}
+
+/**
+ * A step recorded by {@link Backend.beginCapture} … {@link Backend.endCapture}: its kernels,
+ * copies and uploads with their bindings and uniforms, ready to replay.
+ */
+export interface StepRecording {
+  /**
+   * One line per recorded command: the kernel, grid, uniform words (dynamic ones left out) and
+   * each buffer's role. Two traces of a step that replays correctly give equal lines.
+   */
+  readonly signature: readonly string[];
+  /** Kernel dispatches recorded. */
+  readonly dispatches: number;
+  /** Whether every storage from outside the step that it reads is still alive (else retrace). */
+  isValid(): boolean;
+  /**
+   * Records the commands again, with `args` (storages of the trace's arguments' sizes and dtypes)
+   * bound where the trace bound its arguments and every dynamic word re-read. Returns 1 when the
+   * swapped pairs were exchanged (the first replay, then every other one), so each replaced tensor
+   * must now hold its pre-trace storage; 0 when it must hold the one it held after the trace.
+   */
+  replay(args: readonly Storage[]): 0 | 1;
+  /** Releases the device memory the recording holds. */
+  dispose(): void;
+}
+
 /** Which random distribution {@link Backend.random} draws from. */
 export type RandomKind = "uniform" | "normal";
 
@@ -290,6 +334,14 @@ export interface Backend {
    */
   readonly argReduceLength?: number;
   /**
+   * Optional: the sizes a device caps. `storageBytes` is the largest storage (WebGPU
+   * `maxBufferSize`); `bindingBytes` (at most that) the most one kernel binding covers
+   * (`maxStorageBufferBindingSize`, 128 MiB on most devices). Every primitive works on storages up
+   * to `storageBytes`, splitting itself past `bindingBytes`; composite ops keep the intermediates
+   * they create under `bindingBytes` where they can (conv2d splits its batch). Absent: no limits.
+   */
+  readonly sizeLimits?: { readonly bindingBytes: number; readonly storageBytes: number };
+  /**
    * Batched matrix product: `av` is `[...batch, M, K]`, `bv` is `[...batch, K, N]` with identical
    * batch dims (broadcast already applied through zero strides). Result `[...batch, M, N]`,
    * plus `bias` where given (added as the result is stored, so it costs no extra pass).
@@ -339,6 +391,46 @@ export interface Backend {
     params: readonly number[],
     dtype: DType,
   ): Storage[];
+  /**
+   * Optional: the lazy engine's kernel. Evaluates the expressions `outputs` (over table ops, casts,
+   * operands and params) for every element of the common shape in one kernel. Input `k` of an
+   * expression is element-wise `operands[k]` read through its view (every view has the output's
+   * shape, any strides, any dtype); `{ param: k }` is `params[k]`, read as its consumer's type.
+   * Output `j` is stored contiguous, of `outDtypes[j]`, converted as a cast would. Programs within
+   * {@link evaluateLimits} never fail for their size; their code is cached by structure and types, so
+   * new shapes, strides and param values never compile again.
+   */
+  evaluate?(
+    outputs: readonly Expr[],
+    operands: readonly Operand[],
+    outDtypes: readonly DType[],
+    params: readonly number[],
+  ): Storage[];
+  /** The limits of {@link evaluate}; present exactly when it is. */
+  readonly evaluateLimits?: EvaluateLimits;
+  /**
+   * Optional: starts recording a step for replay (lib/jit/compile.ts). Until
+   * {@link endCapture}, every dispatch, copy and upload is also recorded, no buffer freed or
+   * allocated is handed out again, and reads are refused. `args` are the step's argument storages.
+   */
+  beginCapture?(args: readonly Storage[]): void;
+  /**
+   * Ends the recording. `swaps` pair, for each tensor the step replaced, the storage it held
+   * before the trace with the one it holds after: replays alternate between the commands as
+   * recorded and with each pair exchanged (see {@link StepRecording.replay}). Throws, naming the
+   * cause, when the step cannot be replayed (it read a storage from outside that it also freed,
+   * as a tensor replaced instead of updated in place).
+   */
+  endCapture?(swaps?: readonly (readonly [Storage, Storage])[]): StepRecording;
+  /** Optional: drops a recording in progress (the traced function threw). */
+  abortCapture?(): void;
+  /**
+   * Optional, during a capture, for a storage from before the capture that the step replaced
+   * (the step's end writes a parameter's new values back there): a live storage over its memory
+   * if the step freed it, the storage itself if it is still alive, or null if the capture
+   * allocated it (nothing to restore).
+   */
+  reviveStorage?(replaced: Storage): Storage | null;
   /**
    * Optional: a deferred assertion. If any element of the contiguous bool storage `flags` is
    * non-zero, a RangeError with message `describe(i)` (i = the first such element found) is raised:
@@ -399,7 +491,10 @@ export interface Backend {
    * row), and when `grads` asks for them `gw = Σ_rows gy·x̂`, `gb = Σ_rows gy` (each `[cols]`).
    */
   layerNormBackward?(args: LayerNormBackwardArgs): LayerNormGrads;
-  /** `size` random float32 (or float64 on cpu) values; see the stream definition above. */
+  /**
+   * `size` random float32 (or float64 on cpu) values; see the stream definition above. In a
+   * traced step, `seed` and `counter` are dynamic params 0 and 1 (lib/backend/capture.ts).
+   */
   random(
     kind: RandomKind,
     size: number,

@@ -23,9 +23,9 @@ function convert(e: string, from: ScalarType, to: ScalarType): string {
 function literal(v: number, t: ScalarType): string {
   if (t === "bool") return String(v !== 0);
   if (t === "int") {
-    if (v === Infinity) return "2147483647";
-    if (v === -Infinity) return "-2147483648";
-    if (!Number.isInteger(v)) throw new RangeError(`js codegen: ${v} is not an int32 literal`);
+    // as int params are packed: truncated toward zero, saturated, NaN 0
+    const i = Number.isNaN(v) ? 0 : Math.min(2147483647, Math.max(-2147483648, Math.trunc(v)));
+    return i < 0 ? `(${i})` : String(i);
   }
   if (Object.is(v, -0)) return "(-0)";
   return v < 0 ? `(${v})` : String(v);

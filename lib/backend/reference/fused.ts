@@ -38,6 +38,10 @@ export function evaluateFused(
       const v = n.const;
       return () => v;
     }
+    if ("cast" in n) {
+      const [a] = p.args[k];
+      return CASTS[n.cast](a);
+    }
     const f = p.fns[k] ?? bind(n, params);
     const [a, b, c] = p.args[k];
     if (n.args.length === 1) return (s) => f(s[a], 0, 0);
@@ -51,6 +55,16 @@ export function evaluateFused(
     for (let o = 0; o < outSlots.length; o++) outputs[o][i] = slots[outSlots[o]];
   }
 }
+
+/** Steps converting slot `a` as a store into each type would (int: toward zero, saturated, NaN 0; bool: `!= 0`). */
+const CASTS: Record<"float" | "int" | "bool", (a: number) => Step> = {
+  float: (a) => (s) => s[a],
+  int: (a) => (s) => {
+    const v = s[a];
+    return Number.isNaN(v) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
+  },
+  bool: (a) => (s) => (s[a] !== 0 ? 1 : 0),
+};
 
 /** A program checked and flattened: its nodes in order, each op's operand slots and (for literal params) its closure. */
 interface Plan {
@@ -73,7 +87,7 @@ function planOf(program: readonly FusedExpr[], inputCount: number, paramCount: n
     const slot = new Map<FusedExpr, number>(nodes.map((n, i) => [n, i]));
     plan = {
       nodes,
-      args: nodes.map((n) => ("op" in n ? n.args.map((x) => slot.get(x)!) : [])),
+      args: nodes.map((n) => ("op" in n ? n.args.map((x) => slot.get(x)!) : "cast" in n ? [slot.get(n.arg)!] : [])),
       // op params are literals or uniforms, constant over a call: literal ones are bound once here
       fns: nodes.map((n) => ("op" in n && (n.params ?? []).every((q) => "const" in q) ? bind(n, []) : null)),
       outSlots: program.map((e) => slot.get(e)!),

@@ -15,6 +15,6 @@ export function assertNone(ctx: GpuContext, flags: Storage, describe: (index: nu
     ["storage", "read-only-storage"],
     () => fillTemplate(assertSrc, {}),
   );
-  const u = new UniformBlock().u32(0, s.size).u32(1, ctx.registerFault("assertNone", 0, s.size, describe));
+  const u = new UniformBlock().u32(0, s.size).fault(1, ctx.registerFault("assertNone", 0, s.size, describe));
   ctx.run(kernel, u, [ctx.faultBinding(), ctx.bind(s)], Math.ceil(s.size / 64));
 }

@@ -10,6 +10,7 @@ import type {
   CrossEntropyBackwardArgs,
   DType,
   ElementwiseOp,
+  EvaluateLimits,
   FusedExpr,
   GatherArgs,
   LayerNormArgs,
@@ -26,19 +27,24 @@ import type {
   WindowParams,
 } from "../backend.ts";
 import { acquireDevice } from "./device.ts";
-import { elementwise } from "./elementwise.ts";
-import { fused } from "./fused.ts";
-import { gather, scatterAdd } from "./index.ts";
-import { crossEntropy, crossEntropyBackward } from "./cross_entropy.ts";
-import * as norm from "./norm.ts";
-import { assertNone } from "./assert.ts";
+import { evaluateLimits } from "./evaluate.ts";
+// Each primitive runs whole where its storages fit one binding, else in pieces (split.ts):
+// split_ops.ts and split_rows.ts wrap the kernel modules; matmul.ts and window.ts split themselves.
+import { argReduce, copyInto, elementwise, evaluate, gather, reduce, scatterAdd } from "./split_ops.ts";
+import * as norm from "./split_rows.ts";
+import {
+  assertNone,
+  crossEntropy,
+  crossEntropyBackward,
+  fused,
+  maxPool2d,
+  maxPool2dBackward,
+  random,
+} from "./split_rows.ts";
 import { LOOP_BUDGET } from "./kernels.ts";
 import { matmul } from "./matmul.ts";
-import { copyInto, random } from "./misc.ts";
-import { argReduce, reduce } from "./reduce.ts";
 import { GpuRuntime } from "./runtime.ts";
 import { col2im, im2col } from "./window.ts";
-import { maxPool2d, maxPool2dBackward } from "./pool2d.ts";
 
 /** The WebGPU implementation of {@link Backend}. */
 export class WebGPUBackend extends GpuRuntime implements Backend {
@@ -150,6 +156,22 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
   ): Storage[] {
     return fused(this, outputs, inputs, size, params, dtype);
   }
+
+  /** {@link Backend.evaluate}: one generated kernel per chain structure (evaluate.ts). */
+  evaluate(
+    outputs: readonly FusedExpr[],
+    operands: readonly Operand[],
+    outDtypes: readonly DType[],
+    params: readonly number[],
+  ): Storage[] {
+    return evaluate(this, outputs, operands, outDtypes, params);
+  }
+
+  /** {@link Backend.evaluateLimits}, from the device's storage bindings per stage. */
+  get evaluateLimits(): EvaluateLimits {
+    return this.#evaluateLimits ??= evaluateLimits(this.limits.maxStorageBuffersPerShaderStage);
+  }
+  #evaluateLimits: EvaluateLimits | null = null;
 
   /** {@link Backend.assertNone} (deferred: raised at the next readback) */
   assertNone(flags: Storage, describe: (index: number) => string): void {

@@ -15,8 +15,10 @@ export const MAX_BIND_GROUPS = 4096;
 /** A storage binding: a pooled buffer and the byte range the kernel sees. */
 export interface Binding {
   buf: PooledBuffer;
-  /** Bytes bound from offset 0 (a non-zero multiple of 4). */
+  /** Bytes bound from `offset` (a non-zero multiple of 4). */
   size: number;
+  /** Where the bound range starts, in bytes (a multiple of minStorageBufferOffsetAlignment); 0 when absent. */
+  offset?: number;
 }
 
 /** Hit/miss counters of a {@link BindGroupCache}. */
@@ -65,7 +67,10 @@ export class BindGroupCache {
   /** The bind group of `layout` (numbered `layoutId`) with `bindings` at 1, 2, …. */
   get(layout: GPUBindGroupLayout, layoutId: number, bindings: readonly Binding[]): GPUBindGroup {
     let key = "" + layoutId;
-    for (let i = 0; i < bindings.length; i++) key += "," + bindings[i].buf.id + ":" + bindings[i].size;
+    for (let i = 0; i < bindings.length; i++) {
+      const b = bindings[i];
+      key += "," + b.buf.id + ":" + b.size + (b.offset ? "@" + b.offset : "");
+    }
     const tick = this.hits + this.misses;
     const found = this.#groups.get(key);
     if (found) {
@@ -83,7 +88,7 @@ export class BindGroupCache {
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: this.#uniform }];
     for (let i = 0; i < bindings.length; i++) {
       const b = bindings[i];
-      entries.push({ binding: i + 1, resource: { buffer: b.buf.buffer, offset: 0, size: b.size } });
+      entries.push({ binding: i + 1, resource: { buffer: b.buf.buffer, offset: b.offset ?? 0, size: b.size } });
     }
     const group = this.#device.createBindGroup({ layout, entries });
     if (this.#lost) return group;

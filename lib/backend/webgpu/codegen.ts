@@ -26,12 +26,12 @@ export function wgslFloat(v: number): string {
   return `f32(${/[.e]/.test(s) ? s : s + ".0"})`;
 }
 
-/** A WGSL i32 expression for an integral `v` (±Infinity saturate, as int params are packed). */
+/**
+ * A WGSL i32 expression for `v` as an int computation reads it: truncated toward zero and
+ * saturated (±Infinity too), NaN 0, exactly as int uniform params are packed.
+ */
 function wgslInt(v: number): string {
-  const i = v === Infinity ? INT_MAX : v === -Infinity ? INT_MIN : v;
-  if (!Number.isInteger(i) || i < INT_MIN || i > INT_MAX) {
-    throw new RangeError(`webgpu codegen: ${v} is not an int32 literal`);
-  }
+  const i = Number.isNaN(v) ? 0 : Math.min(INT_MAX, Math.max(INT_MIN, Math.trunc(v)));
   return i === INT_MIN ? "(-2147483647 - 1)" : `i32(${i})`;
 }
 

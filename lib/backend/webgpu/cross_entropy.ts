@@ -7,6 +7,9 @@ import type { CrossEntropyArgs, CrossEntropyBackwardArgs, Storage } from "../bac
 import { type BindingKind, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
+/** Most classes for which one invocation walks a whole row (`ce_*_rows`), 64 rows per workgroup. */
+const ROW_CLASSES = 64;
+
 const KINDS: readonly BindingKind[] = [
   "storage",
   "storage",
@@ -42,7 +45,7 @@ function prepare(ctx: GpuContext, a: CrossEntropyArgs): Rows {
   }
   const uniform = new UniformBlock()
     .u32(0, rows).u32(1, classes).i32(2, a.ignoreIndex).u32(3, a.weight ? 1 : 0).f32(4, a.labelSmoothing)
-    .u32(5, ctx.registerFault(opName, 1, classes));
+    .fault(5, ctx.registerFault(opName, 1, classes));
   return { logits: x, target: t, weight: w, uniform };
 }
 
@@ -51,9 +54,11 @@ export function crossEntropy(ctx: GpuContext, a: CrossEntropyArgs): [Storage, St
   const p = prepare(ctx, a);
   const loss = ctx.alloc(a.rows, "float32", a.opName);
   const rowWeight = ctx.alloc(a.rows, "float32", a.opName);
-  const kernel = ctx.kernelFor("ce", "ce_forward", KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
+  const rowwise = a.classes <= ROW_CLASSES;
+  const entry = rowwise ? "ce_forward_rows" : "ce_forward";
+  const kernel = ctx.kernelFor("ce", entry, KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
   const b = [ctx.bind(loss), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
-  ctx.run(kernel, p.uniform, [...b, ctx.bind(rowWeight)], a.rows);
+  ctx.run(kernel, p.uniform, [...b, ctx.bind(rowWeight)], rowwise ? Math.ceil(a.rows / 64) : a.rows);
   return [loss, rowWeight];
 }
 
@@ -66,8 +71,10 @@ export function crossEntropyBackward(ctx: GpuContext, a: CrossEntropyBackwardArg
     throw new RangeError(`webgpu ${opName}: gradient of ${g.size} ${g.dtype} elements; expected ${rows} float32`);
   }
   const out = ctx.alloc(rows * a.classes, "float32", opName);
-  const kernel = ctx.kernelFor("ce", "ce_backward", KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
+  const rowwise = a.classes <= ROW_CLASSES;
+  const entry = rowwise ? "ce_backward_rows" : "ce_backward";
+  const kernel = ctx.kernelFor("ce", entry, KINDS, () => fillTemplate(TEMPLATES.crossEntropy, {}));
   const b = [ctx.bind(out), ctx.faultBinding(), ctx.bind(p.target), ctx.bind(p.logits), ctx.bind(p.weight)];
-  ctx.run(kernel, p.uniform, [...b, ctx.bind(g)], rows);
+  ctx.run(kernel, p.uniform, [...b, ctx.bind(g)], rowwise ? Math.ceil(rows / 64) : rows);
   return out;
 }

@@ -12,6 +12,8 @@ export interface DeviceLimits {
   maxStorageBuffersPerShaderStage: number;
   maxComputeInvocationsPerWorkgroup: number;
   maxComputeWorkgroupStorageSize: number;
+  /** Byte alignment of a storage binding's offset (windows into big storages start on it). */
+  minStorageBufferOffsetAlignment: number;
 }
 
 /** A ready device plus what the backend needs to know about it. */
@@ -28,6 +30,7 @@ const LIMIT_NAMES: readonly (keyof DeviceLimits)[] = [
   "maxStorageBuffersPerShaderStage",
   "maxComputeInvocationsPerWorkgroup",
   "maxComputeWorkgroupStorageSize",
+  "minStorageBufferOffsetAlignment",
 ];
 
 /**
@@ -71,6 +74,46 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
     limits,
     description: `${name}${arch} (webgpu${fallback})`,
   };
+}
+
+/** The limits {@link restrictLimits} may make stricter. */
+export type RestrictableLimit = "maxStorageBufferBindingSize" | "maxBufferSize" | "minStorageBufferOffsetAlignment";
+
+/**
+ * Makes size limits of a live backend's `limits` stricter, in place, and returns the function that
+ * restores them: tests meet the binding limit with small tensors (a 64 KiB binding instead of
+ * 128 MiB) and the 256-byte offset alignment of most GPUs on an adapter that needs 32. A stricter
+ * limit is always valid on the device (kernels just split earlier or copy more); loosening one is
+ * refused, since the device would reject what it then allows. Not public API.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type DeviceLimits, restrictLimits } from "./device.ts";
+ * const limits = { maxStorageBufferBindingSize: 1 << 27, maxBufferSize: 1 << 30 } as DeviceLimits;
+ * const restore = restrictLimits(limits, { maxStorageBufferBindingSize: 65536 });
+ * assert.equal(limits.maxStorageBufferBindingSize, 65536);
+ * restore();
+ * assert.equal(limits.maxStorageBufferBindingSize, 1 << 27);
+ * ```
+ */
+export function restrictLimits(limits: DeviceLimits, caps: Partial<Record<RestrictableLimit, number>>): () => void {
+  const saved = { ...limits };
+  for (const [name, value] of Object.entries(caps) as [RestrictableLimit, number][]) {
+    const alignment = name === "minStorageBufferOffsetAlignment";
+    const ok = alignment
+      ? Number.isInteger(Math.log2(value)) && value >= limits[name]
+      : Number.isInteger(value) && value >= 256 && value % 4 === 0 && value <= limits[name];
+    if (!ok) {
+      throw new RangeError(
+        `restrictLimits: ${name} must be ${
+          alignment ? "a power of two of at least" : "a multiple of 4 from 256 up to"
+        } the device's ${limits[name]}, got ${value}`,
+      );
+    }
+    limits[name] = value;
+  }
+  return () => Object.assign(limits, saved);
 }
 
 /** Threads a software adapter runs on: LP_NUM_THREADS when readable, else the core count. */

@@ -69,11 +69,46 @@ export class FaultRecord {
     return id;
   }
 
+  /** Registers `id` again (a replayed kernel of a compiled step writes the id it was traced with). */
+  restore(id: number, opName: string, dim: number, size: number, describe?: (index: number) => string): void {
+    this.#ops.set(id, { opName, dim, size, describe });
+    this.#dirty = true;
+  }
+
+  /** Whether a kernel that can fault ran since the last check. */
+  get needsCheck(): boolean {
+    return this.#dirty;
+  }
+
   /**
-   * Submits the recorder's batch; when a kernel that can fault ran since the last check, the
-   * record is copied out in the same submit. Resolves after that copy is inspected, handing a
-   * recorded fault to `report` (as a maker of its RangeError; it never rejects for a fault) and
-   * clearing the record.
+   * When a kernel that can fault ran since the last check, appends a copy of the record to
+   * `dst` at `offset` (FAULT_BYTES bytes) in `encoder` and returns the check to run on those bytes
+   * once they are mapped; else null. The check hands a recorded fault to `report` (as a maker of
+   * its RangeError) and clears the record.
+   */
+  takeCheck(
+    encoder: GPUCommandEncoder,
+    dst: GPUBuffer,
+    offset: number,
+    report: (fault: () => Error) => void,
+  ): ((record: Int32Array) => void) | null {
+    if (!this.#dirty) return null;
+    encoder.copyBufferToBuffer(this.#buffer, 0, dst, offset, FAULT_BYTES);
+    const ops = this.#ops;
+    this.#ops = new Map();
+    this.#dirty = false;
+    return (rec) => {
+      const id = rec[0] >>> 0;
+      if (id !== 0) {
+        this.#device.queue.writeBuffer(this.#buffer, 0, new Uint32Array(4));
+        report(() => faultError(ops.get(id), rec[1]));
+      }
+    };
+  }
+
+  /**
+   * Submits the recorder's batch with {@link takeCheck}'s copy in its own staging buffer. Resolves
+   * after that copy is inspected (it never rejects for a fault; `report` receives it).
    */
   submit(recorder: Recorder, staging: BufferPool, report: (fault: () => Error) => void): Promise<void> {
     if (!this.#dirty) {
@@ -81,22 +116,14 @@ export class FaultRecord {
       return Promise.resolve();
     }
     const copy = staging.acquire(FAULT_BYTES);
-    const encoder = recorder.copyEncoder();
-    encoder.copyBufferToBuffer(this.#buffer, 0, copy.buffer, 0, FAULT_BYTES);
-    const ops = this.#ops;
-    this.#ops = new Map();
-    this.#dirty = false;
+    const check = this.takeCheck(recorder.copyEncoder(), copy.buffer, 0, report)!;
     recorder.submit();
     return (async () => {
       try {
         await copy.buffer.mapAsync(GPUMapMode.READ, 0, FAULT_BYTES);
         const rec = new Int32Array(copy.buffer.getMappedRange(0, FAULT_BYTES).slice(0));
         copy.buffer.unmap();
-        const id = rec[0] >>> 0;
-        if (id !== 0) {
-          this.#device.queue.writeBuffer(this.#buffer, 0, new Uint32Array(4));
-          report(() => faultError(ops.get(id), rec[1]));
-        }
+        check(rec);
       } finally {
         staging.release(copy);
       }

@@ -32,7 +32,7 @@ export function gather(ctx: GpuContext, args: GatherArgs): Storage {
   );
   const u = new UniformBlock()
     .u32(0, n).u32(1, iv.shape.length).u32(2, dim).u32(3, size)
-    .u32(4, av.offset).u32(5, iv.offset).u32(7, ctx.registerFault(opName, dim, size))
+    .u32(4, av.offset).u32(5, iv.offset).fault(7, ctx.registerFault(opName, dim, size))
     .dims(8, iv.shape).strides(16, av.strides).strides(24, iv.strides);
   ctx.run(kernel, u, [ctx.bind(out), ctx.faultBinding(), ctx.bind(si), ctx.bind(sa)], Math.ceil(n / 64));
   return out;
@@ -69,7 +69,7 @@ export function scatterAdd(ctx: GpuContext, args: ScatterAddArgs): Storage {
   );
   const u = new UniformBlock()
     .u32(0, n).u32(1, iv.shape.length).u32(2, dim).u32(3, size)
-    .u32(5, iv.offset).u32(6, sv.offset).u32(7, ctx.registerFault(opName, dim, size))
+    .u32(5, iv.offset).u32(6, sv.offset).fault(7, ctx.registerFault(opName, dim, size))
     .dims(8, iv.shape).strides(16, contiguousStrides(shape)).strides(24, iv.strides).strides(32, sv.strides);
   ctx.run(kernel, u, [ctx.bind(out), ctx.faultBinding(), ctx.bind(si), ctx.bind(ss)], Math.ceil(n / 64));
   return out;

@@ -10,6 +10,7 @@ import commonSrc from "../../../kernels/common.wgsl" with { type: "text" };
 import mathSrc from "../../../kernels/math.wgsl" with { type: "text" };
 import elementwiseSrc from "../../../kernels/elementwise.wgsl" with { type: "text" };
 import fusedSrc from "../../../kernels/fused.wgsl" with { type: "text" };
+import evaluateSrc from "../../../kernels/evaluate.wgsl" with { type: "text" };
 import reduceSrc from "../../../kernels/reduce.wgsl" with { type: "text" };
 import matmulSrc from "../../../kernels/matmul.wgsl" with { type: "text" };
 import windowSrc from "../../../kernels/window.wgsl" with { type: "text" };
@@ -21,12 +22,15 @@ import crossEntropySrc from "../../../kernels/cross_entropy.wgsl" with { type: "
 import softmaxSrc from "../../../kernels/softmax.wgsl" with { type: "text" };
 import layerNormSrc from "../../../kernels/layer_norm.wgsl" with { type: "text" };
 import type { DType } from "../backend.ts";
+import { currentDynamicParams } from "../capture.ts";
+import { type DynamicWord, encodeWord, type WordEncoding } from "./capture.ts";
 import { MAX_RANK } from "../backend.ts";
 
 /** The kernel families, by file (elementwise and fused share the math helpers). */
 export const TEMPLATES = {
   elementwise: mathSrc + "\n" + elementwiseSrc,
   fused: mathSrc + "\n" + fusedSrc,
+  evaluate: mathSrc + "\n" + evaluateSrc,
   reduce: mathSrc + "\n" + reduceSrc,
   matmul: matmulSrc,
   window: windowSrc,
@@ -173,6 +177,32 @@ export class KernelCache {
 export class UniformBlock {
   /** The block's 64 32-bit words (256 bytes, one uniform slot; what the recorder copies). */
   readonly words = new Uint32Array(64);
+
+  /** The words a replay of a compiled step re-reads (see {@link param}); null when none. */
+  dynamic: DynamicWord[] | null = null;
+
+  /**
+   * Sets word `i` to param `index` of the backend call, encoded as `enc`. While a step is traced
+   * and that param is dynamic (lib/backend/capture.ts), the word is remembered for replays.
+   */
+  param(i: number, index: number, value: number, enc: WordEncoding): this {
+    this.words[i] = encodeWord(enc, value);
+    const dynamic = currentDynamicParams();
+    if (dynamic !== null) {
+      for (const d of dynamic) if (d.index === index) (this.dynamic ??= []).push({ word: i, get: d.get, enc });
+    }
+    return this;
+  }
+
+  /** Words holding fault ids ({@link fault}): they differ between traces of one step by design. */
+  faultWords: number[] | null = null;
+
+  /** Sets word `i` to the fault id `id` a kernel writes when it faults (see faults.ts). */
+  fault(i: number, id: number): this {
+    this.words[i] = id >>> 0;
+    (this.faultWords ??= []).push(i);
+    return this;
+  }
 
   /** Sets word `i` to an unsigned value (wrapped to u32). */
   u32(i: number, v: number): this {

@@ -5,7 +5,7 @@
  * @module
  */
 import type { MatmulBias, Storage, View } from "../backend.ts";
-import { numel } from "../_view.ts";
+import { contiguousStrides, numel } from "../_view.ts";
 import {
   type BindingKind,
   collapseDims,
@@ -17,29 +17,36 @@ import {
 } from "./kernels.ts";
 import type { Binding } from "./recorder.ts";
 import { reduce } from "./reduce.ts";
-import type { GpuContext } from "./storage.ts";
+import type { GpuContext, WebGPUStorage } from "./storage.ts";
 import { elementwise } from "./elementwise.ts";
+import {
+  alignElements,
+  bindingElements,
+  denseRange,
+  fitsOneBinding,
+  place,
+  planTile,
+  release,
+  span,
+  subView,
+  tilesOf,
+  tooBig,
+  windowOf,
+} from "./split.ts";
+import { elementwise as elementwiseSplit } from "./split_ops.ts";
+import {
+  chooseTiling,
+  DEFAULT_TILING,
+  MATMUL_CONFIGS,
+  type MatmulTiling,
+  shapeClass,
+  timeTilings,
+} from "./matmul_tuning.ts";
 
-/** Tile parameters of the generated kernel. */
-export interface MatmulTiling {
-  /** Workgroup size along N. */
-  wgx: number;
-  /** Workgroup size along M. */
-  wgy: number;
-  /** Rows of C per invocation (multiple of 4). */
-  tm: number;
-  /** Columns of C per invocation (multiple of 4). */
-  tn: number;
-  /** K step of the workgroup tiles. */
-  bk: number;
-  /** K-loop unroll factor (divides bk). */
-  unroll: number;
-  /** FMA form: "fma" calls fma(), "mad" writes acc += a * b. */
-  fma: "fma" | "mad";
-}
+export type { MatmulTiling } from "./matmul_tuning.ts";
 
-/** The tiling in use (mutable for benchmarking; sources are cached per tiling). */
-export const TILING: MatmulTiling = { wgx: 8, wgy: 2, tm: 32, tn: 8, bk: 32, unroll: 1, fma: "mad" };
+/** The default tiling of products wider than {@link NARROW} rows (mutable for benchmarking; sources are cached per tiling). */
+export const TILING: MatmulTiling = DEFAULT_TILING;
 
 /**
  * The tiling for products of at most {@link NARROW} rows (32-row tiles, one 8-wide vector of
@@ -133,8 +140,102 @@ export function matmulSource(t: MatmulTiling, v: MatmulVariant): string {
   return src;
 }
 
-/** {@link Backend.matmul}. */
+/**
+ * {@link Backend.matmul}: one product when every storage fits one binding; otherwise in tiles of
+ * the batch dims and rows of A (each reading windows of A and B and copied into place in C),
+ * and where one row of A or all of B is still too big, as a sum of products over ranges of K.
+ */
 export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
+  const sa = ctx.live(a, "matmul"), sb = ctx.live(b, "matmul");
+  const r = av.shape.length;
+  if (r < 2 || bv.shape.length !== r || av.shape[r - 1] !== bv.shape[r - 2]) {
+    return matmulWhole(ctx, a, av, b, bv, bias); // raises the shape error
+  }
+  const [M, K, N] = [av.shape[r - 2], av.shape[r - 1], bv.shape[r - 1]];
+  const nb = numel(av.shape.slice(0, r - 2));
+  const slices = loopSlices(K);
+  const badBias = bias && ctx.live(bias.values, "matmul").size !== (bias.along === "rows" ? M : N);
+  if (fitsOneBinding(ctx, sa.size, sb.size, slices * nb * M * N) || nb * M * N === 0 || badBias) {
+    return matmulWhole(ctx, a, av, b, bv, bias);
+  }
+  const dims = av.shape.slice(0, r - 1);
+  const outShape = [...dims, N];
+  const out: View = { shape: outShape, strides: contiguousStrides(outShape), offset: 0 };
+  const tile = planTile(ctx, dims, [
+    { strides: av.strides.slice(0, r - 1), inner: span({ shape: [K], strides: [av.strides[r - 1]], offset: 0 })[1] },
+    {
+      strides: [...bv.strides.slice(0, r - 2), 0],
+      inner: span({ shape: [K, N], strides: bv.strides.slice(r - 2), offset: 0 })[1],
+    },
+    // the split-K planes of a tile hold `slices` copies of its output
+    { strides: out.strides.slice(0, r - 1).map((st) => st * slices), inner: N * slices },
+  ]);
+  if (!tile) return matmulOverK(ctx, sa, av, sb, bv, bias);
+  const result = ctx.alloc(numel(outShape), "float32", "matmul");
+  const biasStorage = bias ? ctx.live(bias.values, "matmul") : null;
+  for (const t of tilesOf(dims, tile)) {
+    const wa = windowOf(ctx, sa, subView(av, t));
+    const wb = windowOf(ctx, sb, subView(bv, { start: t.start.slice(0, -1), shape: t.shape.slice(0, -1) }));
+    const m0 = t.start[r - 2], mt = t.shape[r - 2];
+    const rows = bias?.along === "rows" ? denseRange(ctx, biasStorage!, m0, mt, "matmul") : null;
+    const tileBias = bias && { values: rows?.storage ?? biasStorage!, along: bias.along };
+    const piece = ctx.live(matmulWhole(ctx, wa.storage, wa.view, wb.storage, wb.view, tileBias ?? undefined), "matmul");
+    place(ctx, result, subView(out, t), piece);
+    ctx.free(piece);
+    release(ctx, rows);
+  }
+  return result;
+}
+
+/**
+ * A product whose one row of A or whole B exceeds a binding: the sum over ranges of K that fit of
+ * `A[.., k0:k1] @ B[.., k0:k1, :]` (each again in tiles), the bias added once.
+ */
+function matmulOverK(
+  ctx: GpuContext,
+  sa: WebGPUStorage,
+  av: View,
+  sb: WebGPUStorage,
+  bv: View,
+  bias?: MatmulBias,
+): Storage {
+  const r = av.shape.length;
+  const [K, N] = [av.shape[r - 1], bv.shape[r - 1]];
+  const budget = bindingElements(ctx) - (alignElements(ctx) - 1);
+  const [sAk, sBk, sBn] = [av.strides[r - 1], bv.strides[r - 2], bv.strides[r - 1]].map(Math.abs);
+  const bRow = (N - 1) * sBn + 1;
+  let len = Math.min(
+    sAk > 0 ? Math.floor((budget - 1) / sAk) + 1 : K,
+    sBk > 0 ? Math.floor((budget - bRow) / sBk) + 1 : K,
+    // few enough K steps per range that its split-K planes (`loopSlices` copies of a row of C) fit
+    Math.floor(budget / N) * minLoopK(),
+  );
+  len = Math.min(len, K - 1);
+  if (bRow > budget || len < 1) {
+    throw tooBig(ctx, "matmul", `the product [${av.shape}] @ [${bv.shape}] (one row of B or of C)`);
+  }
+  let acc: Storage | null = null;
+  for (let k0 = 0; k0 < K; k0 += len) {
+    const kt = Math.min(len, K - k0);
+    const pa = subView(av, { start: [k0], shape: [kt] }, [r - 1]);
+    const pb = subView(bv, { start: [k0], shape: [kt] }, [r - 2]);
+    const part = matmul(ctx, sa, pa, sb, pb, acc === null ? bias : undefined);
+    if (acc === null) {
+      acc = part;
+      continue;
+    }
+    const size = ctx.live(part, "matmul").size;
+    const v = { shape: [size], strides: [1], offset: 0 };
+    const next = elementwiseSplit(ctx, "add", [{ storage: acc, view: v }, { storage: part, view: v }], "float32");
+    ctx.free(acc);
+    ctx.free(part);
+    acc = next;
+  }
+  return acc!;
+}
+
+/** One product (every storage fits one binding). */
+function matmulWhole(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
   const sa = ctx.live(a, "matmul");
   const sb = ctx.live(b, "matmul");
   if (sa.dtype !== "float32" || sb.dtype !== "float32") {
@@ -193,22 +294,35 @@ export function matmul(ctx: GpuContext, a: Storage, av: View, b: Storage, bv: Vi
       bias: bias?.along,
     };
   const [, sAk, sBk, sBn] = p.s;
-  const tiling = p.M <= NARROW ? NARROW_TILING : TILING;
   const variant: MatmulVariant = {
     aK1: sAk === 1 || K === 1,
     bN1: sBn === 1 || p.N === 1,
     bias: p.bias,
   };
+  // `reference` alone decides the K splits, so the chosen tiling never changes the summation order
+  const reference = p.M <= NARROW ? NARROW_TILING : TILING;
+  const tiling = p.M <= NARROW ? NARROW_TILING : chooseTiling(
+    ctx,
+    shapeClass(p.M, p.N, K, variant.aK1, variant.bN1),
+    () =>
+      timeTilings(
+        ctx,
+        { M: p.M, N: p.N, K, aK1: variant.aK1, bN1: variant.bN1 },
+        (t) => matmulSource(t, { aK1: variant.aK1, bN1: variant.bN1 }),
+      ),
+  );
   const name = `matmul ${nb}x[${M},${K}]@[${K},${N}]${bias ? ` + bias(${bias.along})` : ""}${
     swap ? " as (BᵀAᵀ)ᵀ" : ""
   }`;
   const tilesX = Math.ceil(p.N / (tiling.wgx * tiling.tn));
   const tilesY = Math.ceil(p.M / (tiling.wgy * tiling.tm));
-  const splits = kSplits(tiling, tilesX * tilesY * nb, K, [sAk, sBk], ctx.parallelism);
+  const size = nb * M * N;
+  const referenceTiles = Math.ceil(p.N / (reference.wgx * reference.tn)) *
+    Math.ceil(p.M / (reference.wgy * reference.tm));
+  const splits = kSplits(reference, referenceTiles * nb, K, [sAk, sBk], ctx.parallelism, bindingElements(ctx) / size);
   // Split-K: one dispatch whose z enumerates (slice, batch); slice planes are summed afterwards.
   const chunk = Math.max(1, Math.ceil(K / splits));
   const slices = K === 0 ? 1 : Math.ceil(K / chunk);
-  const size = nb * M * N;
   const planes = ctx.alloc(slices * size, "float32", "matmul");
   const kernel = matmulKernel(ctx, matmulSource(tiling, variant), !!bias, name);
   const bindings = [ctx.bind(planes), ctx.bind(p.a), ctx.bind(p.b)];
@@ -251,17 +365,42 @@ function kSplits(
   K: number,
   kStrides: readonly number[],
   parallelism: number,
+  maxPlanes: number,
 ): number {
   if (kStrides.some((s) => s < 0)) return 1;
+  let splits = Math.ceil(K / maxLoopK(t));
+  if (workgroups < parallelism) {
+    // the extra slices for parallelism stay within one binding of planes
+    const extra = Math.min(Math.floor(K / MIN_SLICE), Math.ceil(parallelism / workgroups), Math.floor(maxPlanes));
+    splits = Math.max(splits, extra);
+  }
+  return Math.max(1, splits);
+}
+
+/**
+ * The longest K one slice walks within {@link LOOP_BUDGET} loop steps: under tiling `t`, or for the
+ * default tiling under every configuration it may be swapped for.
+ */
+function maxLoopK(t: MatmulTiling): number {
+  if (t === TILING) return Math.min(loopK(TILING), ...MATMUL_CONFIGS.map(loopK));
+  return loopK(t);
+}
+
+function loopK(t: MatmulTiling): number {
   const threads = t.wgx * t.wgy;
   const stepsPerTile = 1 + Math.ceil((t.bk * t.wgy * t.tm) / 4 / threads) +
     Math.ceil((t.bk * t.wgx * t.tn) / 4 / threads) + t.bk / t.unroll;
-  const maxK = Math.max(1, Math.floor(LOOP_BUDGET / stepsPerTile)) * t.bk;
-  let splits = Math.ceil(K / maxK);
-  if (workgroups < parallelism) {
-    splits = Math.max(splits, Math.min(Math.floor(K / MIN_SLICE), Math.ceil(parallelism / workgroups)));
-  }
-  return Math.max(1, splits);
+  return Math.max(1, Math.floor(LOOP_BUDGET / stepsPerTile)) * t.bk;
+}
+
+/** The shortest {@link maxLoopK} of the tilings in use. */
+function minLoopK(): number {
+  return Math.min(maxLoopK(TILING), maxLoopK(NARROW_TILING));
+}
+
+/** K slices any product of this K needs for the loop budget alone (its planes hold that many copies of C). */
+function loopSlices(K: number): number {
+  return Math.max(1, Math.ceil(K / minLoopK()));
 }
 
 /** Shortest K slice worth its own workgroups. */

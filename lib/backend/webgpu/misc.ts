@@ -1,9 +1,28 @@
-/** copyInto, fill and the random stream. @module */
+/**
+ * copyInto, fill and the random stream. Copies and fills are memory-bound: a contiguous copy of one
+ * dtype is a buffer copy, the other copies and the fills walk their elements as stream.ts lays
+ * out, and a fill of a fresh storage writes whole vec4s, the last into the storage's own padding
+ * (see {@link vec4Binding}).
+ * @module
+ */
 import type { DType, RandomKind, Storage, View } from "../backend.ts";
 import { contiguousStrides, numel } from "../_view.ts";
 import { castStorage } from "./elementwise.ts";
-import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
+import { collapseDims, fillTemplate, TEMPLATES, UniformBlock, type WgslType, wgslType } from "./kernels.ts";
 import type { GpuContext, WebGPUStorage } from "./storage.ts";
+import { streamLayout, vec4Binding } from "./stream.ts";
+
+/** Word offsets of the copy uniform block (see kernels/copy.wgsl). */
+const U_N = 0;
+const U_RANK = 1;
+const U_DOFF = 2;
+const U_SOFF = 3;
+const U_FILL = 4;
+const U_PER = 5;
+const U_WIDTH = 6;
+const U_SHAPE = 8;
+const U_DSTR = 16;
+const U_SSTR = 24;
 
 /**
  * WGSL turning index `rem` into offsets `di`/`si` for a rank-`rank` view, one unrolled step
@@ -13,43 +32,77 @@ function indexSteps(rank: number): string {
   const lines: string[] = [];
   for (let d = rank - 1; d >= 1; d--) {
     lines.push(
-      `  {`,
-      `    let sz = dim_at(u.shape, ${d}u);`,
-      `    let q = rem / sz;`,
-      `    let co = i32(rem - q * sz);`,
-      `    rem = q;`,
-      `    di += co * stride_at(u.dstr, ${d}u);`,
-      `    si += co * stride_at(u.sstr, ${d}u);`,
-      `  }`,
+      `    {`,
+      `      let sz = dim_at(u.shape, ${d}u);`,
+      `      let q = rem / sz;`,
+      `      let co = i32(rem - q * sz);`,
+      `      rem = q;`,
+      `      di += co * stride_at(u.dstr, ${d}u);`,
+      `      si += co * stride_at(u.sstr, ${d}u);`,
+      `    }`,
     );
   }
-  lines.push(`  di += i32(rem) * stride_at(u.dstr, 0u);`, `  si += i32(rem) * stride_at(u.sstr, 0u);`);
+  lines.push(`    di += i32(rem) * stride_at(u.dstr, 0u);`, `    si += i32(rem) * stride_at(u.sstr, 0u);`);
   return lines.join("\n");
 }
 
-function copyKernel(ctx: GpuContext, dst: DType, src: DType, rank: number, op: string) {
-  const t = wgslType(dst, op);
-  const s = wgslType(src, op);
-  const r = Math.max(1, rank);
+/** The copy family's source: items of `t` (or vec4s of it) from items of `s`. */
+function copySource(t: WgslType, s: WgslType, rank: number, vec4: boolean): string {
+  const item = (x: WgslType) => (vec4 ? `vec4<${x}>` : x);
+  return fillTemplate(TEMPLATES.copy, {
+    T: item(t),
+    SRC: item(s),
+    CONV: vec4 ? "s" : castStorage("s", s, t),
+    FILL: `${item(t)}(bitcast<${t}>(u.fillBits))`,
+    INDEX: indexSteps(rank),
+  });
+}
+
+/** Sets the walk of `items` in a copy-family uniform; returns the workgroups to launch. */
+function walk(ctx: GpuContext, u: UniformBlock, items: number): number {
+  const layout = streamLayout(ctx, items);
+  u.u32(U_N, items).u32(U_PER, layout.per).u32(U_WIDTH, layout.width);
+  return layout.workgroups;
+}
+
+/** Records the strided copy of `n` elements of views `dv`/`sv` (collapsed) of one shape. */
+function copyStridedKernel(
+  ctx: GpuContext,
+  dst: WebGPUStorage,
+  dv: View,
+  src: WebGPUStorage,
+  sv: View,
+  op: string,
+): void {
+  const n = numel(dv.shape);
+  const c = collapseDims(dv.shape, [dv.strides, sv.strides]);
+  const t = wgslType(dst.dtype, op);
+  const s = wgslType(src.dtype, op);
+  const r = Math.max(1, c.shape.length);
   const kernel = ctx.kernelFor(
     `copy:${t}:${s}|r${r}`,
     "strided",
     ["storage", "read-only-storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: s, CONV: castStorage("s", s, t), INDEX: indexSteps(r) }),
+    () => copySource(t, s, r, false),
   );
-  return { kernel };
+  const u = new UniformBlock()
+    .u32(U_RANK, c.shape.length).u32(U_DOFF, dv.offset).u32(U_SOFF, sv.offset)
+    .dims(U_SHAPE, c.shape).strides(U_DSTR, c.strides[0]).strides(U_SSTR, c.strides[1]);
+  ctx.run(kernel, u, [ctx.bind(dst), ctx.bind(src)], walk(ctx, u, n));
 }
 
-/** Records `dst[dv] = src[sv]` (views of one shape; buffers must differ). */
+/**
+ * Records `dst[dv] = src[sv]` (views of one shape, in different buffers). A contiguous copy of one
+ * dtype is a buffer copy (`copyRange`: a memcpy on llvmpipe, 6× faster than a vec4 copy kernel at
+ * 1M elements); anything else (strides, broadcasts, conversions) runs the strided kernel.
+ */
 function copyStrided(ctx: GpuContext, dst: WebGPUStorage, dv: View, src: WebGPUStorage, sv: View, op: string) {
   const n = numel(dv.shape);
   if (n === 0) return;
   const c = collapseDims(dv.shape, [dv.strides, sv.strides]);
-  const { kernel } = copyKernel(ctx, dst.dtype, src.dtype, c.shape.length, op);
-  const u = new UniformBlock()
-    .u32(0, n).u32(1, c.shape.length).u32(2, dv.offset).u32(3, sv.offset)
-    .dims(8, c.shape).strides(16, c.strides[0]).strides(24, c.strides[1]);
-  ctx.run(kernel, u, [ctx.bind(dst), ctx.bind(src)], Math.ceil(n / 64));
+  const contiguous = c.shape.length === 0 || (c.shape.length === 1 && c.strides[0][0] === 1 && c.strides[1][0] === 1);
+  if (contiguous && dst.dtype === src.dtype) ctx.copyRange(src, sv.offset, dst, dv.offset, n);
+  else copyStridedKernel(ctx, dst, dv, src, sv, op);
 }
 
 /** A contiguous copy of all of `s` (a new live storage). */
@@ -60,14 +113,18 @@ export function copyContiguous(ctx: GpuContext, s: WebGPUStorage, op: string): W
   return out;
 }
 
-/** {@link Backend.copyInto}; overlapping views of one storage go through a temporary. */
+/**
+ * {@link Backend.copyInto}; views of one buffer (one storage, or windows of one) go through a
+ * temporary: a kernel cannot bind a buffer both read-only and writable, nor a buffer copy use one
+ * buffer as both ends.
+ */
 export function copyInto(ctx: GpuContext, dst: Storage, dv: View, src: Storage, sv: View): void {
   const d = ctx.live(dst, "copyInto");
   const s = ctx.live(src, "copyInto");
   if (dv.shape.length !== sv.shape.length || dv.shape.some((x, i) => x !== sv.shape[i])) {
     throw new RangeError(`webgpu copyInto: shapes [${dv.shape}] and [${sv.shape}] differ`);
   }
-  if (d !== s) {
+  if (d.buf !== s.buf) {
     copyStrided(ctx, d, dv, s, sv, "copyInto");
     return;
   }
@@ -91,14 +148,15 @@ export function fill(ctx: GpuContext, size: number, value: number, dtype: DType,
   const t = wgslType(dtype, op);
   const out = ctx.alloc(size, dtype, op);
   if (size === 0) return out;
+  const wide = vec4Binding(ctx, out);
   const kernel = ctx.kernelFor(
-    `copy:${t}:${t}`,
+    `copy:${t}:${t}${wide ? "|vec4" : ""}`,
     "fill",
     ["storage"],
-    () => fillTemplate(TEMPLATES.copy, { T: t, SRC: t, CONV: castStorage("s", t, t), INDEX: indexSteps(1) }),
+    () => copySource(t, t, 1, wide !== null),
   );
-  const u = new UniformBlock().u32(0, size).u32(4, fillBits(value, dtype));
-  ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));
+  const u = new UniformBlock().u32(U_FILL, fillBits(value, dtype));
+  ctx.run(kernel, u, [wide ?? ctx.bind(out)], walk(ctx, u, wide ? Math.ceil(size / 4) : size));
   return out;
 }
 
@@ -121,7 +179,7 @@ export function random(
   if (size === 0) return out;
   randomSource ??= fillTemplate(TEMPLATES.random, {});
   const kernel = ctx.kernel(randomSource, kind === "uniform" ? "uniform01" : "normal01", ["storage"]);
-  const u = new UniformBlock().u32(0, size).u32(1, seed).u32(2, counter);
+  const u = new UniformBlock().u32(0, size).param(1, 0, seed, "u32").param(2, 1, counter, "u32");
   ctx.run(kernel, u, [ctx.bind(out)], Math.ceil(size / 64));
   return out;
 }

@@ -15,6 +15,10 @@ export interface PooledBuffer {
   readonly capacity: number;
   /** Id of the last batch that referenced this buffer (0 = never). */
   lastUsed: number;
+  /** Step recordings (capture.ts) holding this buffer: while non-zero, freeing its storage keeps it out of the pool. */
+  pins?: number;
+  /** Its storage was freed while pinned: the last unpin returns it to the pool. */
+  orphan?: boolean;
 }
 
 let nextId = 1;

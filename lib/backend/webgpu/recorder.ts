@@ -83,7 +83,8 @@ export class Recorder {
     uniform: Uint32Array,
     bindings: readonly Binding[],
     grid: readonly [number, number, number],
-  ): void {
+    group?: GPUBindGroup,
+  ): GPUBindGroup {
     if (uniform.length > UNIFORM_WORDS) {
       throw new Error(`webgpu: uniform block of ${uniform.byteLength} bytes exceeds one slot`);
     }
@@ -101,7 +102,8 @@ export class Recorder {
     this.#uniformData.set(uniform, slot * UNIFORM_WORDS);
     const batchId = this.batchId;
     for (let i = 0; i < bindings.length; i++) bindings[i].buf.lastUsed = batchId;
-    const group = this.bindGroups.get(kernel.layout, kernel.layoutId, bindings);
+    // (a replayed step passes the group it looked up the first time: the same buffers every replay)
+    group ??= this.bindGroups.get(kernel.layout, kernel.layoutId, bindings);
     this.#offsets[0] = slot * UNIFORM_SLOT;
     const pass = this.#pass;
     if (kernel.pipeline !== this.#pipeline) {
@@ -110,6 +112,7 @@ export class Recorder {
     }
     pass.setBindGroup(0, group, this.#offsets, 0, 1);
     pass.dispatchWorkgroups(grid[0], grid[1], grid[2]);
+    return group;
   }
 
   /** The pending encoder with its compute pass closed, for copy commands. */

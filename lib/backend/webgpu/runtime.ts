@@ -9,11 +9,14 @@ import type { BindGroupStats } from "./bind_groups.ts";
 import { type DeviceLimits, softwareThreads } from "./device.ts";
 import { describeGpuError, FAULT_BYTES, FaultRecord } from "./faults.ts";
 import { type BindingKind, gridFor, type Kernel, KernelCache, type UniformBlock, wgslType } from "./kernels.ts";
-import { fill } from "./misc.ts";
+import { fill } from "./split_rows.ts";
 import { BufferPool } from "./pool.ts";
 import { KernelProfiler } from "./profiler.ts";
 import { type Binding, MAX_BATCH, Recorder } from "./recorder.ts";
+import { decode, type DeferredRead, ReadGroup, type ReadGroupHost } from "./read_group.ts";
 import { ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
+import { Capture, type CaptureHost } from "./capture.ts";
+import type { StepRecording } from "../backend.ts";
 
 /** Allocations from this size on are wrapped in an out-of-memory error scope. */
 const BIG_ALLOCATION = 16 << 20;
@@ -42,10 +45,18 @@ export abstract class GpuRuntime implements GpuContext {
   readonly #report = (fault: () => Error): void => {
     this.#pendingError ??= fault();
   };
+  /** The read group new reads join until its wait starts. */
+  #openGroup: ReadGroup | null = null;
+  /** Settles once the open group's wait has started, in a microtask after the first read of a task. */
+  #flushTick: Promise<void> | null = null;
+  #waits = 0;
+  readonly #readHost: ReadGroupHost;
   #liveStorages = 0;
   #liveBytes = 0;
   /** Why the device is unusable (lost or replaced by resetDevice), or null while it works. */
   #lost: string | null = null;
+  /** The step being traced for capture (lib/jit/compile.ts), or null. */
+  #capture: Capture | null = null;
   /** This runtime as the Backend its storages name: every instance is a WebGPUBackend (this class is abstract). */
   readonly #backend = this as this & Backend;
 
@@ -66,6 +77,14 @@ export abstract class GpuRuntime implements GpuContext {
       limits.maxBufferSize,
     );
     this.#faults = new FaultRecord(device, storageUsage);
+    this.#readHost = {
+      recorder: this.#recorder,
+      stagingPool: this.#stagingPool,
+      faults: this.#faults,
+      maxBufferSize: limits.maxBufferSize,
+      report: this.#report,
+      countWait: () => this.#waits++,
+    };
     this.#storagePool.onDestroy = (b) => this.#recorder.dropBuffer(b);
     device.addEventListener("uncapturederror", (e) => {
       e.preventDefault();
@@ -77,6 +96,59 @@ export abstract class GpuRuntime implements GpuContext {
       })`;
     });
   }
+
+  // ---- step capture (capture.ts) -------------------------------------------------------
+
+  /** {@link Backend.beginCapture}. */
+  beginCapture(args: readonly Storage[]): void {
+    if (this.#capture !== null) throw new Error("compile: a step is already being captured on this device");
+    this.#capture = new Capture(this.#captureHost, args.map((a) => this.live(a, "compile")));
+  }
+
+  /** {@link Backend.endCapture}. */
+  endCapture(swaps: readonly (readonly [Storage, Storage])[] = []): StepRecording {
+    const c = this.#capture;
+    if (c === null) throw new Error("compile: no step is being captured");
+    this.#capture = null;
+    if (c.readAttempted !== null) {
+      c.abort();
+      throw capturedReadError(c.readAttempted);
+    }
+    return c.finish(swaps.map(([a, b]) => [this.live(a, "compile"), this.live(b, "compile")]));
+  }
+
+  /** {@link Backend.abortCapture}. */
+  abortCapture(): void {
+    this.#capture?.abort();
+    this.#capture = null;
+  }
+
+  /** {@link Backend.reviveStorage}. */
+  reviveStorage(freed: Storage): Storage | null {
+    if (this.#capture === null) throw new Error("compile: reviveStorage outside a capture");
+    return this.#capture.revive(freed as WebGPUStorage);
+  }
+
+  get #captureHost(): CaptureHost {
+    const recorder = this.#recorder;
+    return this.#host ??= {
+      device: this.device,
+      dispatch: (kernel, words, bindings, grid, group) => recorder.dispatch(kernel, words, bindings, grid, group),
+      copyEncoder: () => recorder.copyEncoder(),
+      submit: () => recorder.submit(),
+      get batchId(): number {
+        return recorder.batchId;
+      },
+      release: (buf) => this.#storagePool.release(buf),
+      wrap: (buf, size, dtype) => {
+        this.#liveStorages++;
+        this.#liveBytes += size * ELEMENT_BYTES;
+        return new WebGPUStorage(this.#backend, size, dtype, buf);
+      },
+      restoreFault: (f) => this.#faults.restore(f.id, f.opName, f.dim, f.size, f.describe),
+    };
+  }
+  #host: CaptureHost | null = null;
 
   /** Whether the device was lost or replaced; every storage on it is then unusable. */
   get isLost(): boolean {
@@ -113,11 +185,12 @@ export abstract class GpuRuntime implements GpuContext {
   #checkSize(size: number, op: string): number {
     if (!Number.isInteger(size) || size < 0) throw new RangeError(`webgpu ${op}: invalid size ${size}`);
     const bytes = size * ELEMENT_BYTES;
-    const limit = Math.min(this.limits.maxStorageBufferBindingSize, this.limits.maxBufferSize);
+    // Storages past maxStorageBufferBindingSize are fine: the primitives bind them in windows (split.ts).
+    const limit = this.limits.maxBufferSize;
     if (bytes > limit) {
       throw new RangeError(
         `webgpu ${op}: a storage of ${size} elements (${bytes} bytes) exceeds this device's ` +
-          `maxStorageBufferBindingSize of ${limit} bytes; split the tensor into smaller pieces ` +
+          `maxBufferSize of ${limit} bytes; split the tensor into smaller pieces ` +
           `(e.g. smaller batches) or use the cpu backend`,
       );
     }
@@ -138,7 +211,9 @@ export abstract class GpuRuntime implements GpuContext {
     }
     this.#liveStorages++;
     this.#liveBytes += bytes;
-    return new WebGPUStorage(this.#backend, size, dtype, buf);
+    const s = new WebGPUStorage(this.#backend, size, dtype, buf);
+    this.#capture?.onAlloc(s);
+    return s;
   }
 
   /** @internal A fresh output storage; it may reuse a buffer the pending batch used. */
@@ -163,7 +238,38 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** @internal */
   bind(s: WebGPUStorage): Binding {
-    return { buf: s.buf!, size: Math.max(ELEMENT_BYTES, s.bytes) };
+    this.#capture?.onBind(s);
+    return { buf: s.buf!, size: Math.max(ELEMENT_BYTES, s.bytes), offset: s.byteOffset };
+  }
+
+  /** @internal */
+  copyRange(src: WebGPUStorage, from: number, dst: WebGPUStorage, to: number, count: number): void {
+    if (count <= 0) return;
+    const encoder = this.#recorder.copyEncoder();
+    src.buf!.lastUsed = dst.buf!.lastUsed = this.#recorder.batchId;
+    this.#capture?.onCopy(
+      src.buf!,
+      src.byteOffset + from * ELEMENT_BYTES,
+      dst.buf!,
+      dst.byteOffset + to * ELEMENT_BYTES,
+      count * ELEMENT_BYTES,
+    );
+    encoder.copyBufferToBuffer(
+      src.buf!.buffer,
+      src.byteOffset + from * ELEMENT_BYTES,
+      dst.buf!.buffer,
+      dst.byteOffset + to * ELEMENT_BYTES,
+      count * ELEMENT_BYTES,
+    );
+  }
+
+  /**
+   * Bytes one storage may hold (maxBufferSize) and one kernel binding may cover
+   * (maxStorageBufferBindingSize, at most the former); see {@link Backend.sizeLimits}.
+   */
+  get sizeLimits(): { bindingBytes: number; storageBytes: number } {
+    const storageBytes = this.limits.maxBufferSize;
+    return { bindingBytes: Math.min(this.limits.maxStorageBufferBindingSize, storageBytes), storageBytes };
   }
 
   /** @internal */
@@ -173,7 +279,9 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** @internal */
   registerFault(opName: string, dim: number, size: number, describe?: (index: number) => string): number {
-    return this.#faults.register(opName, dim, size, describe);
+    const id = this.#faults.register(opName, dim, size, describe);
+    this.#capture?.onFault({ id, opName, dim, size, describe });
+    return id;
   }
 
   /** @internal */
@@ -189,7 +297,19 @@ export abstract class GpuRuntime implements GpuContext {
     bindings: readonly Binding[],
     grid: readonly [number, number, number],
   ): void {
+    const limit = this.limits.maxStorageBufferBindingSize;
+    for (let i = 0; i < bindings.length; i++) {
+      // the primitives split before this point (split.ts); only a kernel that does not gets here
+      if (bindings[i].size > limit) {
+        throw new RangeError(
+          `webgpu ${kernel.name}: binding ${bindings[i].size} bytes at once exceeds this device's ` +
+            `maxStorageBufferBindingSize of ${limit} bytes, and this kernel does not split its work; ` +
+            `use smaller tensors (e.g. smaller batches) or the cpu backend`,
+        );
+      }
+    }
     this.#recorder.dispatch(kernel, uniform.words, bindings, grid);
+    this.#capture?.onDispatch(kernel, uniform.words, bindings, grid, uniform.dynamic, uniform.faultWords);
   }
 
   // ---- storage ------------------------------------------------------------------
@@ -228,55 +348,82 @@ export abstract class GpuRuntime implements GpuContext {
     }
     // Typed-array offset and size are in elements.
     this.device.queue.writeBuffer(s.buf!.buffer, 0, host, 0, n);
+    this.#capture?.onUpload(s.buf!, 0, host);
     return s;
   }
 
-  /** Copies a storage to the host: submits the batch, then maps a staging buffer. */
+  /**
+   * Copies a storage to the host. The copy is recorded now, into the open {@link ReadGroup};
+   * the group's one device wait starts in a microtask, so reads started in the same task
+   * (`Promise.all([a.item(), b.item(), c.data()])`) share one submit and one `mapAsync`. That wait
+   * is Deno's floor of about 11 ms even on an idle queue (bench/README.md, "Readback floor").
+   * Throws a fault recorded by an earlier kernel (gather, crossEntropy, …) or a GPU error.
+   */
   async read(storage: Storage): Promise<HostArray> {
-    const s = this.live(storage, "read");
+    const pending = this.readLater(storage, "read");
+    // every read of this task joins the group before the flush starts its wait
+    const tick = this.#flushTick ??= Promise.resolve().then(() => {
+      this.#flushTick = null;
+      this.flushReads();
+    });
+    await tick;
+    await pending.wait();
+    return pending.value();
+  }
+
+  /**
+   * @internal Records the copy of `storage` now, so the storage may be freed or overwritten
+   * afterwards, and waits only once asked: `wait()` starts the group's device wait (with every
+   * read recorded since, see {@link read}) and resolves when the bytes are on the host; `value()`
+   * then decodes them and throws a recorded fault or GPU error, like {@link read}.
+   */
+  readLater(storage: Storage, op = "readLater"): DeferredRead {
+    if (this.#capture !== null) {
+      this.#capture.readAttempted = op;
+      throw capturedReadError(op);
+    }
+    const s = this.live(storage, op);
     const bytes = s.bytes;
-    let staging = null;
-    if (bytes > 0) {
-      staging = this.#stagingPool.acquire(bytes);
-      const encoder = this.#recorder.copyEncoder();
-      s.buf!.lastUsed = this.#recorder.batchId;
-      encoder.copyBufferToBuffer(s.buf!.buffer, 0, staging.buffer, 0, bytes);
+    let group = this.#openGroup;
+    if (!group || !group.fits(bytes)) {
+      if (group) this.#startGroup(group);
+      group = this.#openGroup = new ReadGroup(this.#readHost, bytes);
     }
-    const faults = this.#submitWithFaultCheck();
-    let raw: ArrayBuffer | null = null;
-    if (staging) {
-      try {
-        await staging.buffer.mapAsync(GPUMapMode.READ, 0, bytes);
-        raw = staging.buffer.getMappedRange(0, bytes).slice(0);
-        staging.buffer.unmap();
-      } catch (e) {
-        await faults.catch(() => {});
-        if (this.#lost !== null) throw this.lostError("read");
+    const entry = group.add(s.buf!, s.byteOffset, bytes, s.size, s.dtype);
+    const g = group;
+    let done: Promise<void> | null = null;
+    const wait = (): Promise<void> =>
+      done ??= this.#startGroup(g).catch((e) => {
+        if (this.#lost !== null) throw this.lostError(op);
         throw e;
-      } finally {
-        this.#stagingPool.release(staging);
-      }
-    }
-    await faults;
-    this.#throwPending();
-    switch (s.dtype) {
-      case "float32":
-        return raw ? new Float32Array(raw) : new Float32Array(0);
-      case "int32":
-        return raw ? new Int32Array(raw) : new Int32Array(0);
-      default: {
-        const out = new Uint8Array(s.size);
-        if (raw) {
-          const w = new Uint32Array(raw);
-          for (let i = 0; i < out.length; i++) out[i] = w[i];
-        }
-        return out;
-      }
-    }
+      });
+    return {
+      wait,
+      get ready(): boolean {
+        return g.finished;
+      },
+      value: (): HostArray => {
+        if (!g.finished) throw new Error(`webgpu ${op}: value() was called before wait() resolved`);
+        this.#throwPending();
+        return decode(entry);
+      },
+    };
+  }
+
+  /** @internal Starts the device wait of the open read group (a no-op when none is open). */
+  flushReads(): void {
+    if (this.#openGroup) this.#startGroup(this.#openGroup).catch(() => {});
+  }
+
+  #startGroup(group: ReadGroup): Promise<void> {
+    if (this.#openGroup === group) this.#openGroup = null;
+    if (this.#lost !== null && !group.started) return Promise.reject(this.lostError("read"));
+    return group.start();
   }
 
   /** Submits the pending batch with the fault record's check (see {@link FaultRecord.submit}). */
   #submitWithFaultCheck(): Promise<void> {
+    if (this.#faults.needsCheck) this.#waits++;
     return this.#faults.submit(this.#recorder, this.#stagingPool, this.#report);
   }
 
@@ -294,7 +441,11 @@ export abstract class GpuRuntime implements GpuContext {
     const s = this.#lost !== null && storage instanceof WebGPUStorage && storage.buf
       ? storage
       : this.live(storage, "free");
-    this.#storagePool.release(s.buf!);
+    const buf = s.buf!;
+    this.#capture?.onFree(s);
+    // a buffer a step recording holds stays out of the pool until the recording lets it go
+    if (buf.pins) buf.orphan = true;
+    else this.#storagePool.release(buf);
     s.buf = null;
     this.#liveStorages--;
     this.#liveBytes -= s.bytes;
@@ -302,8 +453,13 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** Submits pending work and waits until the device finished it. */
   async sync(): Promise<void> {
+    if (this.#capture !== null) {
+      this.#capture.readAttempted = "sync";
+      throw capturedReadError("sync");
+    }
     if (this.#lost !== null) throw this.lostError("sync");
     const faults = this.#submitWithFaultCheck();
+    this.#waits++;
     try {
       await this.device.queue.onSubmittedWorkDone();
       await faults;
@@ -348,6 +504,14 @@ export abstract class GpuRuntime implements GpuContext {
     };
   }
 
+  /**
+   * Device waits started so far (one per read group's `mapAsync`, one per `sync`, plus a separate
+   * fault-record map where one was needed), for tests and tuning: each costs Deno's ~11 ms floor.
+   */
+  get waits(): number {
+    return this.#waits;
+  }
+
   /** Submits so far (batches), for tests and tuning. */
   get submits(): number {
     return this.#recorder.submits;
@@ -369,4 +533,12 @@ export abstract class GpuRuntime implements GpuContext {
     this.#storagePool.trim();
     this.#stagingPool.trim();
   }
+}
+
+/** The error of a read while a step is being captured: data-dependent steps cannot be replayed. */
+function capturedReadError(op: string): Error {
+  return new Error(
+    `compile: fn reads tensor values (${op}: data(), item(), toArray() or synchronize()) while it is being ` +
+      "captured; a replay cannot depend on values read back. Return the tensors from fn and read them after the call",
+  );
 }

@@ -18,12 +18,18 @@ export class WebGPUStorage implements Storage {
   readonly dtype: DType;
   /** The pooled buffer, null once freed. */
   buf: PooledBuffer | null;
+  /**
+   * Where element 0 lies in `buf`, in bytes: 0, except for the windows split.ts makes into a
+   * storage too big to bind whole (a multiple of minStorageBufferOffsetAlignment; never freed).
+   */
+  readonly byteOffset: number;
 
-  constructor(backend: Backend, size: number, dtype: DType, buf: PooledBuffer) {
+  constructor(backend: Backend, size: number, dtype: DType, buf: PooledBuffer, byteOffset = 0) {
     this.backend = backend;
     this.size = size;
     this.dtype = dtype;
     this.buf = buf;
+    this.byteOffset = byteOffset;
   }
 
   /** Bytes the storage's elements occupy on the device. */
@@ -45,19 +51,31 @@ export interface GpuContext {
   kernel(source: string, entry: string, kinds: readonly BindingKind[]): Kernel;
   /** A pipeline by a short key that (with `entry`) determines the source; `source` runs on first use only. */
   kernelFor(key: string, entry: string, kinds: readonly BindingKind[], source: () => string): Kernel;
-  /** A fresh output storage (counted as live), checked against the binding limit. */
+  /**
+   * A fresh output storage (counted as live), checked against maxBufferSize. One bigger than the
+   * binding limit can only be bound in windows (split.ts).
+   */
   alloc(size: number, dtype: DType, op: string): WebGPUStorage;
   /** Releases a storage (returns its buffer to the pool). */
   free(s: Storage): void;
   /** A live storage of this backend (throws otherwise). */
   live(s: Storage, op: string): WebGPUStorage;
-  /** The binding of a storage (at least 4 bytes). */
+  /** The binding of a storage (at least 4 bytes, from its window's offset). */
   bind(s: WebGPUStorage): Binding;
+  /**
+   * Records a copy of `count` elements from `src` at element `from` to `dst` at element `to`
+   * (a buffer copy, ordered with the dispatches; no binding, so any size).
+   */
+  copyRange(src: WebGPUStorage, from: number, dst: WebGPUStorage, to: number, count: number): void;
   /** The fault-flag buffer's binding (used by gather/scatterAdd). */
   faultBinding(): Binding;
   /** Registers a possible range fault (or, with `describe`, any fault); returns its id for the kernel. */
   registerFault(opName: string, dim: number, size: number, describe?: (index: number) => string): number;
-  /** Records a dispatch of `workgroups` workgroups (split into a grid as needed). */
+  /**
+   * Records a dispatch of `workgroups` workgroups (split into a grid as needed); this and
+   * {@link runGrid} raise a RangeError naming the kernel when a binding exceeds
+   * maxStorageBufferBindingSize (the primitives split before that, see split.ts).
+   */
   run(kernel: Kernel, uniform: UniformBlock, bindings: readonly Binding[], workgroups: number): void;
   /** Records a dispatch with an explicit 3-D grid (each dim within the limit). */
   runGrid(

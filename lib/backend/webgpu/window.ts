@@ -1,8 +1,13 @@
-/** im2col / col2im over [B, C, H, W] images. @module */
+/**
+ * im2col / col2im over [B, C, H, W] images. Past the binding limit both run in tiles of (image,
+ * channel) planes: each tile reads a window of its input and its output is copied into place.
+ * @module
+ */
 import type { Storage, View, WindowParams } from "../backend.ts";
-import { windowOutputSize } from "../_view.ts";
+import { contiguousStrides, numel, windowOutputSize } from "../_view.ts";
 import { fillTemplate, TEMPLATES, UniformBlock, wgslType } from "./kernels.ts";
-import type { GpuContext } from "./storage.ts";
+import { fitsOneBinding, place, planTile, span, subView, tilesOf, tooBig, windowOf } from "./split.ts";
+import type { GpuContext, WebGPUStorage } from "./storage.ts";
 
 function geometry(u: UniformBlock, dims: readonly number[], p: WindowParams, Ho: number, Wo: number, v: View) {
   const [B, C, H, W] = dims;
@@ -13,8 +18,56 @@ function geometry(u: UniformBlock, dims: readonly number[], p: WindowParams, Ho:
     .i32(16, v.strides[0]).i32(17, v.strides[1]).i32(18, v.strides[2]).i32(19, v.strides[3]);
 }
 
-/** {@link Backend.im2col}. */
+/**
+ * Runs `run` over tiles of the leading [B, C] dims of `input` (a 4-D view of `s`) whose input
+ * windows and `outShape` pieces (4-D, contiguous, [B, C] leading) fit one binding.
+ */
+function tiledPlanes(
+  ctx: GpuContext,
+  op: string,
+  s: WebGPUStorage,
+  input: View,
+  outShape: readonly number[],
+  run: (window: WebGPUStorage, view: View) => Storage,
+): Storage {
+  const inner = (v: View) => span({ shape: v.shape.slice(2), strides: v.strides.slice(2), offset: 0 })[1];
+  const out: View = { shape: outShape, strides: contiguousStrides(outShape), offset: 0 };
+  const dims = input.shape.slice(0, 2);
+  const tile = planTile(ctx, dims, [
+    { strides: input.strides.slice(0, 2), inner: inner(input) },
+    { strides: out.strides.slice(0, 2), inner: inner(out) },
+  ]);
+  if (!tile) throw tooBig(ctx, op, `one [${input.shape.slice(2)}] plane of [${input.shape}] or [${outShape}]`);
+  const result = ctx.alloc(numel(outShape), s.dtype, op);
+  for (const t of tilesOf(dims, tile)) {
+    const w = windowOf(ctx, s, subView(input, t));
+    const piece = ctx.live(run(w.storage, w.view), op);
+    place(ctx, result, subView(out, t), piece);
+    ctx.free(piece);
+  }
+  return result;
+}
+
+/** {@link Backend.im2col}: in tiles of (image, channel) planes past the binding limit. */
 export function im2col(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, padValue: number): Storage {
+  const s = ctx.live(x, "im2col");
+  if (xv.shape.length === 4) {
+    const [B, C, H, W] = xv.shape;
+    const outShape = [
+      B,
+      C,
+      p.kernel[0] * p.kernel[1],
+      Math.max(0, windowOutputSize(H, p, 0)) * Math.max(0, windowOutputSize(W, p, 1)),
+    ];
+    if (!fitsOneBinding(ctx, s.size, numel(outShape)) && numel(outShape) > 0) {
+      return tiledPlanes(ctx, "im2col", s, xv, outShape, (w, v) => im2colWhole(ctx, w, v, p, padValue));
+    }
+  }
+  return im2colWhole(ctx, s, xv, p, padValue);
+}
+
+/** im2col in one dispatch (its storages fit one binding). */
+function im2colWhole(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, padValue: number): Storage {
   const s = ctx.live(x, "im2col");
   const t = wgslType(s.dtype, "im2col");
   if (xv.shape.length !== 4) throw new RangeError(`webgpu im2col: input must be [B, C, H, W], got [${xv.shape}]`);
@@ -40,8 +93,33 @@ export function im2col(ctx: GpuContext, x: Storage, xv: View, p: WindowParams, p
   return out;
 }
 
-/** {@link Backend.col2im}. */
+/** {@link Backend.col2im}: in tiles of (image, channel) planes past the binding limit. */
 export function col2im(
+  ctx: GpuContext,
+  cols: Storage,
+  cv: View,
+  imageShape: readonly [number, number, number, number],
+  p: WindowParams,
+): Storage {
+  const s = ctx.live(cols, "col2im");
+  const n = numel(imageShape);
+  const planes = cv.shape.length === 4 && cv.shape[0] === imageShape[0] && cv.shape[1] === imageShape[1];
+  if (planes && !fitsOneBinding(ctx, s.size, n) && n > 0) {
+    const [H, W] = imageShape.slice(2);
+    return tiledPlanes(
+      ctx,
+      "col2im",
+      s,
+      cv,
+      imageShape,
+      (w, v) => col2imWhole(ctx, w, v, [v.shape[0], v.shape[1], H, W], p),
+    );
+  }
+  return col2imWhole(ctx, s, cv, imageShape, p);
+}
+
+/** col2im in one dispatch (its storages fit one binding). */
+function col2imWhole(
   ctx: GpuContext,
   cols: Storage,
   cv: View,
