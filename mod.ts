@@ -59,6 +59,8 @@ export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
 export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
 export { keep, tidy } from "./lib/tensor/scope.ts";
 export { isGradEnabled, noGrad } from "./lib/tensor/tape.ts";
+export { isEager, setEager } from "./lib/tensor/lazy.ts";
+export { compile, type CompiledFunction, type CompileStats } from "./lib/jit/compile.ts";
 export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
 export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";
@@ -81,4 +83,6 @@ export {
 export { loadPretrained, type LoadPretrainedOptions } from "./lib/models/bert_pretrained.ts";
 export * as plot from "./lib/plot/mod.ts";
 export { Progress, progress, type ProgressOptions } from "./lib/progress.ts";
+export { type LoggedStep, MetricLogger, type MetricLoggerOptions } from "./lib/metric_logger.ts";
+export { PendingRead, readLater } from "./lib/tensor/readback.ts";
 export type { FormatOptions } from "./lib/tensor/format.ts";

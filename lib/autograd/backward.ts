@@ -4,9 +4,9 @@
  * @module
  */
 import type { Tensor } from "../tensor/tensor.ts";
-import { anomalyHooks, withGradMode } from "../tensor/tape.ts";
-import { keep, tidy } from "../tensor/scope.ts";
-import { add } from "../tensor/ops_elementwise.ts";
+import { anomalyHooks, type GradFn, type OwnedGroup, withGradMode } from "../tensor/tape.ts";
+import { dropHold, graphScope, inInnermostScope, keep, tidy } from "../tensor/scope.ts";
+import { add, constant } from "../tensor/ops_elementwise.ts";
 import { onesLike } from "../tensor/ops_creation.ts";
 
 /** Options of `backward` and `grad`. */
@@ -60,7 +60,8 @@ function seedGrads(op: string, roots: readonly Tensor[], grads: readonly Tensor[
             "one-element outputs: pass a gradient of that shape, or reduce first (e.g. loss.sum())",
         );
       }
-      g = onesLike(root);
+      // the cached constant 1 (a lazy chain reads it as a uniform: no fill kernel per backward)
+      g = root.shape.length === 0 ? constant(1, root.dtype, root.device) : onesLike(root);
     } else if (g.shape.join() !== root.shape.join()) {
       throw new RangeError(`${op}: gradient has shape [${g.shape}] but the output has shape [${root.shape}]`);
     }
@@ -70,45 +71,95 @@ function seedGrads(op: string, roots: readonly Tensor[], grads: readonly Tensor[
   return map;
 }
 
-/** Runs the reversed loop; `visit` sees each tensor's total gradient once it is complete. */
+/** What a pass did to the library calls' groups (see `graphScope`), for its caller to settle. */
+interface GroupHolds {
+  /** One entry per hold to drop once the gradients are copied out: an output node released. */
+  readonly released: OwnedGroup[];
+  /** With createGraph: the groups whose outputs the pass went through, each given one more hold. */
+  readonly held: OwnedGroup[];
+}
+
+/**
+ * Runs the reversed loop; `visit` sees each tensor's total gradient once it is complete. Without
+ * `retainGraph` every node on the way is released, as PyTorch frees the graph's buffers.
+ */
 function propagate(
   op: string,
   roots: readonly Tensor[],
   grads: Map<Tensor, Tensor>,
   options: BackwardOptions,
   visit: (t: Tensor, g: Tensor) => void,
-): void {
+): GroupHolds {
   const createGraph = options.createGraph ?? false;
   const retainGraph = options.retainGraph ?? createGraph;
-  for (const node of topoOrder(roots)) {
-    const g = grads.get(node);
-    if (!g) continue;
-    visit(node, g);
-    const fn = node.gradFn;
-    if (!fn) continue;
-    if (fn.released) {
+  const holds: GroupHolds = { released: [], held: [] };
+  const held = new Set<OwnedGroup>();
+  // one mode switch for the whole pass: the nodes' backward closures and the accumulation record
+  // only with createGraph
+  withGradMode(createGraph, () => {
+    for (const node of topoOrder(roots)) {
+      const fn = node.gradFn;
+      const g = grads.get(node);
+      if (g) {
+        visit(node, g);
+        if (fn) accumulate(op, fn, g, grads);
+      }
+      if (!fn) continue;
+      // the new gradient graph may read what the call left to its graph: it holds the group too
+      if (createGraph && fn.owners) {
+        for (const group of fn.owners) {
+          if (held.has(group)) continue;
+          held.add(group);
+          group.pending++;
+        }
+      }
+      if (!retainGraph && !fn.released) {
+        node.gradFn = { name: fn.name, inputs: [], backward: () => [], released: true };
+        if (fn.owners) holds.released.push(...fn.owners);
+      }
+    }
+  });
+  holds.held.push(...held);
+  return holds;
+}
+
+/** Runs one node's backward and adds its inputs' gradients to `grads`. */
+function accumulate(op: string, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor>): void {
+  if (fn.released) {
+    throw new Error(
+      `${op}: the graph through "${fn.name}" was already freed by an earlier backward(); ` +
+        "pass { retainGraph: true } to the first backward() to run it twice",
+    );
+  }
+  if (fn.versions !== undefined) checkVersions(op, fn);
+  const run = () => fn.backward(g);
+  const inputGrads = anomalyHooks === null ? run() : anomalyHooks.backward(fn, run);
+  fn.inputs.forEach((input, i) => {
+    const gi = inputGrads[i];
+    if (!gi || !input.requiresGrad) return;
+    if (gi.shape.join() !== input.shape.join()) {
       throw new Error(
-        `${op}: the graph through "${fn.name}" was already freed by an earlier backward(); ` +
-          "pass { retainGraph: true } to the first backward() to run it twice",
+        `${op}: internal error: "${fn.name}" gave a [${gi.shape}] gradient for a [${input.shape}] input`,
       );
     }
-    const run = () => withGradMode(createGraph, () => fn.backward(g));
-    const inputGrads = anomalyHooks === null ? run() : anomalyHooks.backward(fn, run);
-    fn.inputs.forEach((input, i) => {
-      const gi = inputGrads[i];
-      if (!gi || !input.requiresGrad) return;
-      if (gi.shape.join() !== input.shape.join()) {
-        throw new Error(
-          `${op}: internal error: "${fn.name}" gave a [${gi.shape}] gradient for a [${input.shape}] input`,
-        );
-      }
-      const prev = grads.get(input);
-      grads.set(input, prev ? withGradMode(createGraph, () => add(prev, gi)) : gi);
-    });
-    if (!retainGraph) {
-      node.gradFn = { name: fn.name, inputs: [], backward: () => [], released: true };
-    }
-  }
+    const prev = grads.get(input);
+    grads.set(input, prev ? add(prev, gi) : gi);
+  });
+}
+
+/** Refuses a node whose inputs were written in place after it was recorded (its gradient would read new values). */
+function checkVersions(op: string, fn: GradFn): void {
+  let now = 0;
+  for (const t of fn.inputs) now += t.version;
+  if (now === fn.versions) return;
+  const changed = [...new Set(fn.inputs.filter((t) => t.version > 0))].map((t) =>
+    `[${t.shape}] ${t.dtype} at version ${t.version}`
+  );
+  throw new Error(
+    `${op}: one of the variables needed for gradient computation has been modified by an inplace operation: ` +
+      `an input of "${fn.name}" (${changed.join(", ")}) changed after "${fn.name}" was recorded. ` +
+      "Hint: clone() the tensor before modifying it in place, or modify it after backward()",
+  );
 }
 
 /** A contiguous tensor with its own storage (gradients outlive the backward scope). */
@@ -116,17 +167,27 @@ function ownedCopy(t: Tensor): Tensor {
   return t.isContiguous ? t.clone() : t.contiguous();
 }
 
-function storeGrad(t: Tensor, g: Tensor, createGraph: boolean): void {
+/**
+ * Sets or accumulates `t.grad` and returns the new value (the caller keeps it out of every scope).
+ * A gradient the pass itself created and no other leaf took becomes `.grad` as it is; others
+ * (the caller's seeds, tensors from the forward pass, one tensor reaching two leaves) are copied.
+ */
+function storeGrad(t: Tensor, g: Tensor, createGraph: boolean, claimed: Set<Tensor>): Tensor {
   const value = g.dtype === t.dtype ? g : g.cast(t.dtype);
-  const next = t.grad ? withGradMode(createGraph, () => add(t.grad!, value)) : createGraph ? value : ownedCopy(value);
+  const own = !claimed.has(value) && inInnermostScope(value) && value.isDense;
+  claimed.add(value);
+  const next = t.grad ? add(t.grad, value) : createGraph || own ? value : ownedCopy(value);
   const old = t.grad;
-  t.grad = keep(next);
+  t.grad = next;
   if (old && old !== next && !createGraph) old.dispose();
+  return next;
 }
 
 /**
  * Accumulates gradients of `roots` into the `.grad` of every leaf that requires grad
- * (and of non-leaves marked with `retainGrad()`).
+ * (and of non-leaves marked with `retainGrad()`). Without `retainGraph` (and `createGraph`) the
+ * graph is released on the way, and so is every tensor that only the graph held: what the
+ * modules' `forward` calls created and did not return (see `graphScope`).
  */
 export function backward(
   roots: readonly Tensor[],
@@ -134,14 +195,22 @@ export function backward(
   options: BackwardOptions = {},
 ): void {
   const createGraph = options.createGraph ?? false;
+  const held: OwnedGroup[] = [];
   const run = () => {
     const grads = seedGrads("backward", roots, gradients);
-    propagate("backward", roots, grads, options, (t, g) => {
-      if (t.isLeaf || t.retainsGrad) storeGrad(t, g, createGraph);
+    const stored: Tensor[] = [];
+    // the caller's gradients are theirs: never taken as .grad
+    const claimed = new Set<Tensor>(gradients ?? []);
+    const holds = propagate("backward", roots, grads, options, (t, g) => {
+      if (t.isLeaf || t.retainsGrad) stored.push(storeGrad(t, g, createGraph, claimed));
     });
+    for (const group of holds.released) dropHold(group);
+    held.push(...holds.held);
+    return stored;
   };
-  if (createGraph) run();
-  else tidy(run);
+  // with createGraph the new .grad graphs own what the pass created (and hold what they read)
+  const stored = createGraph ? graphScope(run, { holding: held }) : tidy(run);
+  for (const g of stored) keep(g);
 }
 
 /**
@@ -163,6 +232,7 @@ export function grad(
   options: BackwardOptions & { gradOutputs?: readonly Tensor[]; allowUnused?: boolean } = {},
 ): (Tensor | null)[] {
   const createGraph = options.createGraph ?? false;
+  const held: OwnedGroup[] = [];
   for (const t of inputs) {
     if (!t.requiresGrad) throw new Error(`grad: input of shape [${t.shape}] does not require grad`);
   }
@@ -170,17 +240,24 @@ export function grad(
     const found = new Map<Tensor, Tensor>();
     const wanted = new Set(inputs);
     const grads = seedGrads("grad", outputs, options.gradOutputs);
-    propagate("grad", outputs, grads, options, (t, g) => {
+    const holds = propagate("grad", outputs, grads, options, (t, g) => {
       if (wanted.has(t)) found.set(t, g);
     });
-    return inputs.map((t, i) => {
-      const g = found.get(t);
-      if (!g) {
-        if (options.allowUnused) return null;
-        throw new Error(`grad: input ${i} (shape [${t.shape}]) was not used to compute the outputs; pass allowUnused`);
-      }
-      return createGraph ? g : ownedCopy(g);
-    });
+    held.push(...holds.held);
+    try {
+      return inputs.map((t, i) => {
+        const g = found.get(t);
+        if (!g) {
+          if (options.allowUnused) return null;
+          throw new Error(
+            `grad: input ${i} (shape [${t.shape}]) was not used to compute the outputs; pass allowUnused`,
+          );
+        }
+        return createGraph ? g : ownedCopy(g);
+      });
+    } finally {
+      for (const group of holds.released) dropHold(group);
+    }
   };
-  return createGraph ? run() : tidy(run);
+  return createGraph ? graphScope(run, { holding: held }) : tidy(run);
 }

@@ -6,6 +6,7 @@ import { where } from "../tensor/ops_elementwise.ts";
 import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { checkTensor } from "./_classes.ts";
 import { faultUnless } from "../tensor/primitives.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link binaryCrossEntropy} and {@link BCELoss}. */
 export interface BceOptions extends ReductionOptions {
@@ -67,6 +68,10 @@ export function expandWeight(
  * ```
  */
 export function binaryCrossEntropy(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
+  return graphScope(() => binaryCrossEntropyUnscoped(input, target, options));
+}
+
+function binaryCrossEntropyUnscoped(input: Tensor, target: Tensor, options: BceOptions = {}): Tensor {
   const weight = checkBinary(NAME, input, target, options.weight);
   checkReduction(NAME, options.reduction);
   noGrad(() => {

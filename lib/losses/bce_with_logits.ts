@@ -5,6 +5,7 @@ import { full } from "../tensor/ops_creation.ts";
 import { fusedElementwise, type FusedExpr, fx } from "../tensor/fused.ts";
 import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { checkBinary, expandWeight } from "./bce.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link binaryCrossEntropyWithLogits} and {@link BCEWithLogitsLoss}. */
 export interface BceWithLogitsOptions extends ReductionOptions {
@@ -70,6 +71,14 @@ function composed(x: Tensor, y: Tensor, w: Tensor | null, pw: Tensor | null): Te
  * ```
  */
 export function binaryCrossEntropyWithLogits(
+  input: Tensor,
+  target: Tensor,
+  options: BceWithLogitsOptions = {},
+): Tensor {
+  return graphScope(() => binaryCrossEntropyWithLogitsUnscoped(input, target, options));
+}
+
+function binaryCrossEntropyWithLogitsUnscoped(
   input: Tensor,
   target: Tensor,
   options: BceWithLogitsOptions = {},

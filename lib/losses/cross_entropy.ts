@@ -4,6 +4,7 @@ import { isFloat } from "../tensor/dtype.ts";
 import { type CrossEntropyRows, fusedCrossEntropyRows } from "../tensor/primitives.ts";
 import { checkReduction, Loss, type ReductionOptions } from "./_reduction.ts";
 import { checkTensor, checkWeight, classRows, safeClasses } from "./_classes.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link crossEntropy} and {@link CrossEntropyLoss}. */
 export interface CrossEntropyOptions extends ReductionOptions {
@@ -71,6 +72,10 @@ function composedRows(a: CrossEntropyRows): [Tensor, Tensor] {
  * ```
  */
 export function crossEntropy(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
+  return graphScope(() => crossEntropyUnscoped(input, target, options));
+}
+
+function crossEntropyUnscoped(input: Tensor, target: Tensor, options: CrossEntropyOptions = {}): Tensor {
   checkTensor(NAME, "input", input, "float");
   if (!(target instanceof Tensor)) throw new TypeError(`${NAME}: target must be a Tensor, got ${typeof target}`);
   const reduction = checkReduction(NAME, options.reduction);

@@ -4,6 +4,7 @@ import { full, tensor } from "../tensor/ops_creation.ts";
 import { cat, stack } from "../tensor/ops_combine.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { checkReduction, Loss, type ReductionOptions } from "./_reduction.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link ctcLoss} and {@link CTCLoss}. */
 export interface CTCLossOptions extends ReductionOptions {
@@ -123,6 +124,16 @@ function paddedTargets(targets: Tensor, targetLengths: Lengths, n: number): Tens
  * ```
  */
 export function ctcLoss(
+  logProbs: Tensor,
+  targets: Tensor,
+  inputLengths: Lengths,
+  targetLengths: Lengths,
+  options: CTCLossOptions = {},
+): Tensor {
+  return graphScope(() => ctcLossUnscoped(logProbs, targets, inputLengths, targetLengths, options));
+}
+
+function ctcLossUnscoped(
   logProbs: Tensor,
   targets: Tensor,
   inputLengths: Lengths,

@@ -2,6 +2,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { oneHot } from "../tensor/ops_index.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link diceLoss} and {@link DiceLoss}. */
 export interface DiceLossOptions extends ReductionOptions {
@@ -33,6 +34,10 @@ const OP = "diceLoss";
  * ```
  */
 export function diceLoss(input: Tensor, target: Tensor, options: DiceLossOptions = {}): Tensor {
+  return graphScope(() => diceLossUnscoped(input, target, options));
+}
+
+function diceLossUnscoped(input: Tensor, target: Tensor, options: DiceLossOptions = {}): Tensor {
   const smooth = options.smooth ?? 1;
   if (input.dtype !== "float32" && input.dtype !== "float64") {
     throw new TypeError(`${OP}: input must be float, got ${input.dtype}`);

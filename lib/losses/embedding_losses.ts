@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { checkFloat, numberOption } from "./_regression_checks.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link cosineEmbeddingLoss} and {@link marginRankingLoss}. */
 export interface MarginOptions extends ReductionOptions {
@@ -38,6 +39,15 @@ const EPSILON = 1e-12;
  * ```
  */
 export function cosineEmbeddingLoss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  options: MarginOptions = {},
+): Tensor {
+  return graphScope(() => cosineEmbeddingLossUnscoped(input1, input2, target, options));
+}
+
+function cosineEmbeddingLossUnscoped(
   input1: Tensor,
   input2: Tensor,
   target: Tensor,
@@ -88,6 +98,15 @@ export function cosineEmbeddingLoss(
  * ```
  */
 export function marginRankingLoss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  options: MarginOptions = {},
+): Tensor {
+  return graphScope(() => marginRankingLossUnscoped(input1, input2, target, options));
+}
+
+function marginRankingLossUnscoped(
   input1: Tensor,
   input2: Tensor,
   target: Tensor,

@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor/tensor.ts";
 import { tensor } from "../tensor/ops_creation.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link focalLoss} and {@link FocalLoss}. */
 export interface FocalLossOptions extends ReductionOptions {
@@ -84,6 +85,10 @@ function multiclass(logits: Tensor, target: Tensor, alpha: FocalLossOptions["alp
  * ```
  */
 export function focalLoss(logits: Tensor, target: Tensor, options: FocalLossOptions = {}): Tensor {
+  return graphScope(() => focalLossUnscoped(logits, target, options));
+}
+
+function focalLossUnscoped(logits: Tensor, target: Tensor, options: FocalLossOptions = {}): Tensor {
   const gamma = options.gamma ?? 2;
   if (!(gamma >= 0)) throw new RangeError(`${OP}: gamma must be non-negative, got ${gamma}`);
   if (logits.dtype !== "float32" && logits.dtype !== "float64") {

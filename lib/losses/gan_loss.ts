@@ -1,6 +1,7 @@
 /** Adversarial losses of GANs, on discriminator logits. @module */
 import type { Tensor } from "../tensor/tensor.ts";
 import { reduce, type Reduction, type ReductionOptions } from "./_reduction.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /**
  * The GAN objective: `"minimax"` (Goodfellow et al. 2014, saturating generator),
@@ -67,6 +68,15 @@ export function ganDiscriminatorLoss(
   fakeLogits: Tensor,
   options: ReductionOptions = {},
 ): Tensor {
+  return graphScope(() => ganDiscriminatorLossUnscoped(kind, realLogits, fakeLogits, options));
+}
+
+function ganDiscriminatorLossUnscoped(
+  kind: GanLossKind,
+  realLogits: Tensor,
+  fakeLogits: Tensor,
+  options: ReductionOptions = {},
+): Tensor {
   const k = checkKind("ganDiscriminatorLoss", kind);
   return sides("ganDiscriminatorLoss", realTerm(k, realLogits), fakeTerm(k, fakeLogits), options.reduction);
 }
@@ -89,6 +99,10 @@ export function ganDiscriminatorLoss(
  * ```
  */
 export function ganGeneratorLoss(kind: GanLossKind, fakeLogits: Tensor, options: ReductionOptions = {}): Tensor {
+  return graphScope(() => ganGeneratorLossUnscoped(kind, fakeLogits, options));
+}
+
+function ganGeneratorLossUnscoped(kind: GanLossKind, fakeLogits: Tensor, options: ReductionOptions = {}): Tensor {
   const k = checkKind("ganGeneratorLoss", kind);
   const loss = k === "minimax"
     ? fakeLogits.softplus().neg()

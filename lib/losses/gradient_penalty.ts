@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor/tensor.ts";
 import { rand } from "../tensor/ops_creation.ts";
 import { grad } from "../autograd/backward.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link gradientPenalty}. */
 export interface GradientPenaltyOptions {
@@ -36,6 +37,15 @@ const OP = "gradientPenalty";
  * ```
  */
 export function gradientPenalty(
+  critic: (x: Tensor) => Tensor,
+  real: Tensor,
+  fake: Tensor,
+  options: GradientPenaltyOptions = {},
+): Tensor {
+  return graphScope(() => gradientPenaltyUnscoped(critic, real, fake, options));
+}
+
+function gradientPenaltyUnscoped(
   critic: (x: Tensor) => Tensor,
   real: Tensor,
   fake: Tensor,

@@ -3,6 +3,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { checkReduction, Loss, reduce, type Reduction } from "./_reduction.ts";
 import { boolOption, checkFloat } from "./_regression_checks.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Reductions of {@link klDiv}: the usual three plus `"batchmean"` (sum / batch size). */
 export type KLDivReduction = Reduction | "batchmean";
@@ -38,6 +39,10 @@ export interface KLDivOptions {
  * ```
  */
 export function klDiv(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
+  return graphScope(() => klDivUnscoped(input, target, options));
+}
+
+function klDivUnscoped(input: Tensor, target: Tensor, options: KLDivOptions = {}): Tensor {
   const reduction = options.reduction === "batchmean" ? "batchmean" : checkReduction("klDiv", options.reduction);
   const logTarget = boolOption("klDiv", "logTarget", options.logTarget, false);
   checkFloat("klDiv", "input", input);

@@ -11,6 +11,7 @@ import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reductio
 import { checkTensor, checkWeight, safeClasses } from "./_classes.ts";
 import { faultUnless } from "../tensor/primitives.ts";
 import { checkBinary } from "./bce.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of the margin losses that take a `margin`. */
 export interface MarginOptions extends ReductionOptions {
@@ -60,6 +61,10 @@ function batched(loss: string, x: Tensor): Tensor {
  * ```
  */
 export function softMarginLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return graphScope(() => softMarginLossUnscoped(input, target, options));
+}
+
+function softMarginLossUnscoped(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const loss = "softMarginLoss";
   checkBinary(loss, input, target);
   checkReduction(loss, options.reduction);
@@ -80,6 +85,14 @@ export function softMarginLoss(input: Tensor, target: Tensor, options: Reduction
  * ```
  */
 export function multilabelSoftMarginLoss(
+  input: Tensor,
+  target: Tensor,
+  options: MultilabelSoftMarginOptions = {},
+): Tensor {
+  return graphScope(() => multilabelSoftMarginLossUnscoped(input, target, options));
+}
+
+function multilabelSoftMarginLossUnscoped(
   input: Tensor,
   target: Tensor,
   options: MultilabelSoftMarginOptions = {},
@@ -109,6 +122,10 @@ export function multilabelSoftMarginLoss(
  * ```
  */
 export function multiMarginLoss(input: Tensor, target: Tensor, options: MultiMarginOptions = {}): Tensor {
+  return graphScope(() => multiMarginLossUnscoped(input, target, options));
+}
+
+function multiMarginLossUnscoped(input: Tensor, target: Tensor, options: MultiMarginOptions = {}): Tensor {
   const loss = "multiMarginLoss";
   checkTensor(loss, "input", input, "float");
   checkTensor(loss, "target", target, "int32");
@@ -148,6 +165,10 @@ export function multiMarginLoss(input: Tensor, target: Tensor, options: MultiMar
  * ```
  */
 export function multilabelMarginLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return graphScope(() => multilabelMarginLossUnscoped(input, target, options));
+}
+
+function multilabelMarginLossUnscoped(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const loss = "multilabelMarginLoss";
   checkTensor(loss, "input", input, "float");
   checkTensor(loss, "target", target, "int32");
@@ -187,6 +208,10 @@ export function multilabelMarginLoss(input: Tensor, target: Tensor, options: Red
  * ```
  */
 export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
+  return graphScope(() => hingeEmbeddingLossUnscoped(input, target, options));
+}
+
+function hingeEmbeddingLossUnscoped(input: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
   const loss = "hingeEmbeddingLoss";
   checkBinary(loss, input, target);
   checkReduction(loss, options.reduction);

@@ -3,6 +3,7 @@ import { Tensor } from "../tensor/tensor.ts";
 import { tensor, zeros } from "../tensor/ops_creation.ts";
 import { stack } from "../tensor/ops_combine.ts";
 import { Module } from "../nn/module.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link multiTaskLoss} and {@link MultiTaskLoss}. */
 export interface MultiTaskLossOptions {
@@ -39,6 +40,10 @@ function factors(regression: MultiTaskLossOptions["regression"], k: number): num
  * ```
  */
 export function multiTaskLoss(losses: readonly Tensor[], logVars: Tensor, options: MultiTaskLossOptions = {}): Tensor {
+  return graphScope(() => multiTaskLossUnscoped(losses, logVars, options));
+}
+
+function multiTaskLossUnscoped(losses: readonly Tensor[], logVars: Tensor, options: MultiTaskLossOptions = {}): Tensor {
   const k = losses.length;
   if (logVars.ndim !== 1 || logVars.shape[0] !== k) {
     throw new RangeError(`${OP}: logVars must have shape [${k}] (one per loss), got [${logVars.shape}]`);

@@ -2,6 +2,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkReduction, Loss, type ReductionOptions } from "./_reduction.ts";
 import { checkTensor, checkWeight, classRows, safeClasses } from "./_classes.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link nllLoss} and {@link NLLLoss}. */
 export interface NllLossOptions extends ReductionOptions {
@@ -37,6 +38,10 @@ const NAME = "nllLoss";
  * ```
  */
 export function nllLoss(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
+  return graphScope(() => nllLossUnscoped(input, target, options));
+}
+
+function nllLossUnscoped(input: Tensor, target: Tensor, options: NllLossOptions = {}): Tensor {
   checkTensor(NAME, "input", input, "float");
   checkTensor(NAME, "target", target, "int32");
   const reduction = checkReduction(NAME, options.reduction);

@@ -9,6 +9,7 @@ import { noGrad, record } from "../tensor/tape.ts";
 import { assertNone } from "../tensor/primitives.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { boolOption, checkFloat, numberOption } from "./_regression_checks.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link poissonNllLoss}. */
 export interface PoissonNLLOptions extends ReductionOptions {
@@ -42,6 +43,10 @@ export interface PoissonNLLOptions extends ReductionOptions {
  * ```
  */
 export function poissonNllLoss(input: Tensor, target: Tensor, options: PoissonNLLOptions = {}): Tensor {
+  return graphScope(() => poissonNllLossUnscoped(input, target, options));
+}
+
+function poissonNllLossUnscoped(input: Tensor, target: Tensor, options: PoissonNLLOptions = {}): Tensor {
   const op = "poissonNllLoss";
   const logInput = boolOption(op, "logInput", options.logInput, true);
   const full = boolOption(op, "full", options.full, false);
@@ -111,6 +116,15 @@ function varForInput(op: string, input: Tensor, variance: Tensor): Tensor {
  * ```
  */
 export function gaussianNllLoss(
+  input: Tensor,
+  target: Tensor,
+  variance: Tensor,
+  options: GaussianNLLOptions = {},
+): Tensor {
+  return graphScope(() => gaussianNllLossUnscoped(input, target, variance, options));
+}
+
+function gaussianNllLossUnscoped(
   input: Tensor,
   target: Tensor,
   variance: Tensor,

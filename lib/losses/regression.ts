@@ -10,6 +10,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { checkFloat, checkSameShape, numberOption } from "./_regression_checks.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 function difference(loss: string, input: Tensor, target: Tensor): Tensor {
   checkFloat(loss, "input", input);
@@ -36,6 +37,10 @@ function difference(loss: string, input: Tensor, target: Tensor): Tensor {
  * ```
  */
 export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return graphScope(() => l1LossUnscoped(input, target, options));
+}
+
+function l1LossUnscoped(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   return reduce("l1Loss", difference("l1Loss", input, target).abs(), options.reduction);
 }
 
@@ -57,6 +62,10 @@ export function l1Loss(input: Tensor, target: Tensor, options: ReductionOptions 
  * ```
  */
 export function mseLoss(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
+  return graphScope(() => mseLossUnscoped(input, target, options));
+}
+
+function mseLossUnscoped(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   return reduce("mseLoss", difference("mseLoss", input, target).square(), options.reduction);
 }
 
@@ -86,6 +95,10 @@ export interface HuberLossOptions extends ReductionOptions {
  * ```
  */
 export function huberLoss(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
+  return graphScope(() => huberLossUnscoped(input, target, options));
+}
+
+function huberLossUnscoped(input: Tensor, target: Tensor, options: HuberLossOptions = {}): Tensor {
   const delta = numberOption("huberLoss", "delta", options.delta, 1, (v) => v > 0, "a finite number > 0");
   const z = difference("huberLoss", input, target).abs();
   const unreduced = where(z.lt(delta), z.square().mul(0.5), z.sub(0.5 * delta).mul(delta));
@@ -118,6 +131,10 @@ export interface SmoothL1LossOptions extends ReductionOptions {
  * ```
  */
 export function smoothL1Loss(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
+  return graphScope(() => smoothL1LossUnscoped(input, target, options));
+}
+
+function smoothL1LossUnscoped(input: Tensor, target: Tensor, options: SmoothL1LossOptions = {}): Tensor {
   const beta = numberOption("smoothL1Loss", "beta", options.beta, 1, (v) => v >= 0, "a finite number >= 0");
   const z = difference("smoothL1Loss", input, target).abs();
   const unreduced = beta === 0 ? z : where(z.lt(beta), z.square().mul(0.5 / beta), z.sub(0.5 * beta));

@@ -7,6 +7,7 @@ import type { Tensor } from "../tensor/tensor.ts";
 import { minimum } from "../tensor/ops_elementwise.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
 import { boolOption, checkFloat, numberOption } from "./_regression_checks.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link pairwiseDistance}. */
 export interface PairwiseDistanceOptions {
@@ -40,6 +41,10 @@ function normDegree(op: string, p: unknown): number {
  * ```
  */
 export function pairwiseDistance(x1: Tensor, x2: Tensor, options: PairwiseDistanceOptions = {}): Tensor {
+  return graphScope(() => pairwiseDistanceUnscoped(x1, x2, options));
+}
+
+function pairwiseDistanceUnscoped(x1: Tensor, x2: Tensor, options: PairwiseDistanceOptions = {}): Tensor {
   const p = normDegree("pairwiseDistance", options.p);
   const eps = numberOption("pairwiseDistance", "eps", options.eps, 1e-6);
   const diff = x1.sub(x2).add(eps);
@@ -100,6 +105,15 @@ export function tripletMarginLoss(
   negative: Tensor,
   options: TripletMarginOptions = {},
 ): Tensor {
+  return graphScope(() => tripletMarginLossUnscoped(anchor, positive, negative, options));
+}
+
+function tripletMarginLossUnscoped(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options: TripletMarginOptions = {},
+): Tensor {
   const op = "tripletMarginLoss";
   const margin = numberOption(op, "margin", options.margin, 1);
   const p = normDegree(op, options.p);
@@ -148,6 +162,15 @@ export interface TripletMarginWithDistanceOptions extends ReductionOptions {
  * ```
  */
 export function tripletMarginWithDistanceLoss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options: TripletMarginWithDistanceOptions = {},
+): Tensor {
+  return graphScope(() => tripletMarginWithDistanceLossUnscoped(anchor, positive, negative, options));
+}
+
+function tripletMarginWithDistanceLossUnscoped(
   anchor: Tensor,
   positive: Tensor,
   negative: Tensor,

@@ -1,6 +1,7 @@
 /** The variational autoencoder objective (negative ELBO). @module */
 import type { Tensor } from "../tensor/tensor.ts";
 import { checkReduction, type ReductionOptions } from "./_reduction.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link vaeLoss}. */
 export interface VaeLossOptions extends ReductionOptions {
@@ -41,6 +42,10 @@ function sameShape(name: string, a: Tensor, b: Tensor): void {
  * ```
  */
 export function vaeLoss(recon: Tensor, x: Tensor, mu: Tensor, logvar: Tensor, options: VaeLossOptions = {}): Tensor {
+  return graphScope(() => vaeLossUnscoped(recon, x, mu, logvar, options));
+}
+
+function vaeLossUnscoped(recon: Tensor, x: Tensor, mu: Tensor, logvar: Tensor, options: VaeLossOptions = {}): Tensor {
   const reduction = checkReduction(OP, options.reduction ?? "sum");
   const beta = options.beta ?? 1;
   const kind = options.reconstruction ?? "bce";

@@ -1,6 +1,7 @@
 /** L1 and L2 penalties on parameters (explicit weight regularisation). @module */
 import { Tensor } from "../tensor/tensor.ts";
 import { Module } from "../nn/module.ts";
+import { graphScope } from "../tensor/scope.ts";
 
 /** Parameters to penalise: a list of tensors or a module (its `parameters()`). */
 export type PenaltyParams = Module | Iterable<Tensor>;
@@ -33,6 +34,10 @@ function total(terms: Tensor[]): Tensor {
  * ```
  */
 export function l1Penalty(params: PenaltyParams): Tensor {
+  return graphScope(() => l1PenaltyUnscoped(params));
+}
+
+function l1PenaltyUnscoped(params: PenaltyParams): Tensor {
   return total(paramList("l1Penalty", params).map((p) => p.abs().sum()));
 }
 
@@ -52,6 +57,10 @@ export function l1Penalty(params: PenaltyParams): Tensor {
  * ```
  */
 export function l2Penalty(params: PenaltyParams, options: { half?: boolean } = {}): Tensor {
+  return graphScope(() => l2PenaltyUnscoped(params, options));
+}
+
+function l2PenaltyUnscoped(params: PenaltyParams, options: { half?: boolean } = {}): Tensor {
   const sum = total(paramList("l2Penalty", params).map((p) => p.square().sum()));
   return options.half ? sum.mul(0.5) : sum;
 }

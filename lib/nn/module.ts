@@ -4,7 +4,7 @@
  * @module
  */
 import { Tensor } from "../tensor/tensor.ts";
-import { keep } from "../tensor/scope.ts";
+import { graphScope, keep } from "../tensor/scope.ts";
 import { noGrad } from "../tensor/tape.ts";
 
 const buffers = new WeakSet<Tensor>();
@@ -33,6 +33,23 @@ export type StateDict = Record<string, Tensor>;
 export class Module {
   /** Training mode (dropout active, batch-norm batch statistics); see train()/eval(). */
   training = true;
+
+  /**
+   * Every call of `forward` runs in a graph scope: the tensors it creates and neither returns
+   * nor stores on the module are released when backward() has consumed the graph (or at once
+   * when the output has no grad function), so a training loop without `tidy` stays flat as in
+   * PyTorch. The wrapper is an own, non-enumerable property, so `super.forward()` inside a
+   * subclass runs unwrapped.
+   */
+  constructor() {
+    const forward = this.forward;
+    Object.defineProperty(this, "forward", {
+      value: (...inputs: unknown[]) => graphScope(() => forward.apply(this, inputs), { holder: this }),
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
+  }
 
   /** Computes the module's output. Subclasses override it. */
   forward(..._inputs: unknown[]): unknown {

@@ -8,6 +8,7 @@
  * Nodes may be shared: the same object used twice is one value, computed once.
  * @module
  */
+import type { ScalarType } from "./entry.ts";
 
 /** One node of an expression. `op` names an entry of the elementwise table. */
 export type Expr =
@@ -18,6 +19,12 @@ export type Expr =
   /** A literal baked into the generated code. */
   | { readonly const: number }
   /**
+   * `arg` converted to scalar type `cast`, as storing it into a tensor of that type would convert it
+   * (float to int truncates toward zero, anything to bool is `!= 0` with NaN true). The lazy engine
+   * writes dtype casts inside a chain with it.
+   */
+  | { readonly cast: ScalarType; readonly arg: Expr }
+  /**
    * An op of the table applied to `args`, with the op's own params in the entry's order (defaults
    * where omitted); a param is a literal or a uniform (`{ param: k }`), never an element-dependent value.
    */
@@ -25,6 +32,7 @@ export type Expr =
 
 /** The operands of a node (none for leaves). */
 export function children(e: Expr): readonly Expr[] {
+  if ("cast" in e) return [e.arg];
   if (!("op" in e)) return [];
   return e.params ? [...e.args, ...e.params] : e.args;
 }
@@ -97,4 +105,33 @@ export function checkFused(
     }
   }
   return nodes;
+}
+
+const KEY_F64 = new Float64Array(1);
+const KEY_BITS = new Uint32Array(KEY_F64.buffer);
+
+/**
+ * A string that two programs share exactly when they have the same structure: the same ops,
+ * params, literals (bit for bit), casts, input and param indices, and sharing of nodes. Backends
+ * cache generated code by it (with the operands' types), so a program rebuilt every step from new
+ * objects still compiles once.
+ */
+export function structureKey(outputs: readonly Expr[]): string {
+  const nodes = linearize(outputs);
+  const index = new Map<Expr, number>();
+  const parts: string[] = [];
+  for (const n of nodes) {
+    index.set(n, parts.length);
+    if ("input" in n) parts.push(`i${n.input}`);
+    else if ("param" in n) parts.push(`p${n.param}`);
+    else if ("const" in n) {
+      KEY_F64[0] = n.const;
+      parts.push(`c${KEY_BITS[0]}.${KEY_BITS[1]}`);
+    } else if ("cast" in n) parts.push(`${n.cast}(${index.get(n.arg)})`);
+    else {
+      const params = n.params ? `[${n.params.map((q) => index.get(q)).join(",")}]` : "";
+      parts.push(`${n.op}(${n.args.map((a) => index.get(a)).join(",")})${params}`);
+    }
+  }
+  return `${parts.join(";")}>${outputs.map((o) => index.get(o)).join(",")}`;
 }

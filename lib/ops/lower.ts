@@ -44,11 +44,35 @@ export function fixedType(n: LowNode): ScalarType | null {
 
 /** The common type of operands: float if any is float, else int if any is int, else `allBool`. */
 function common(types: readonly (ScalarType | null)[], allBool: ScalarType): ScalarType {
-  const fixed = types.filter((t): t is ScalarType => t !== null);
-  if (fixed.length === 0) return "float";
-  if (fixed.includes("float")) return "float";
-  if (fixed.includes("int")) return "int";
-  return allBool;
+  // a loop, not filter/includes: the lazy engine types every op it records with this
+  let any = false, int = false;
+  for (const t of types) {
+    if (t === "float") return "float";
+    if (t === null) continue;
+    any = true;
+    if (t === "int") int = true;
+  }
+  return !any ? "float" : int ? "int" : allBool;
+}
+
+/** What `policy` returns for operands of `types` ({@link typeRule}'s `type`, without building the rule). */
+export function resultType(policy: Policy, types: readonly (ScalarType | null)[]): ScalarType {
+  switch (policy) {
+    case "float":
+      return "float";
+    case "numeric":
+    case "divide":
+    case "rounding":
+      return common(types, "float");
+    case "copy":
+      return types[0] ?? "float";
+    case "compare":
+    case "logic":
+    case "predicate":
+      return "bool";
+    case "select":
+      return common(types.slice(1), "bool");
+  }
 }
 
 /** What `policy` computes in for operands of `types`, what each operand becomes, and what it returns. */
@@ -92,6 +116,12 @@ export function isPrimitive(entry: AnyElementwiseEntry): entry is AnyElementwise
   return typeof entry.forward !== "function";
 }
 
+/** The code of a cast node: the value itself (the conversion happens as its operand is read). */
+const IDENTITY: PrimitiveCode = {
+  wgsl: { float: "$0", int: "$0", bool: "$0" },
+  js: { float: "$0", int: "$0", bool: "$0" },
+};
+
 const F64 = new Float64Array(1);
 const F64_BITS = new Uint32Array(F64.buffer);
 
@@ -132,11 +162,28 @@ export function lowerExprs(outputs: readonly Expr[], inputTypes: readonly Scalar
       n = intern(`p${e.param}`, (id) => ({ kind: "param", id, index: e.param }));
     } else if ("const" in e) {
       n = intern(`c${literalKey(e.const)}`, (id) => ({ kind: "const", id, value: e.const }));
+    } else if ("cast" in e) {
+      n = lowerCast(e.cast, lower(e.arg));
     } else {
       n = lowerOp(e);
     }
     memo.set(e, n);
     return n;
+  };
+
+  // a cast is an identity primitive whose operand is converted to the target type on the way in
+  const lowerCast = (to: ScalarType, arg: LowNode): LowNode => {
+    if (fixedType(arg) === to) return arg;
+    return intern(`cast|${to}|${arg.id}`, (id) => ({
+      kind: "prim",
+      id,
+      op: "cast",
+      code: IDENTITY,
+      args: [arg],
+      argTypes: [to],
+      compute: to,
+      type: to,
+    }));
   };
 
   const lowerOp = (e: Extract<Expr, { op: string }>): LowNode => {

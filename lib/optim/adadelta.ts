@@ -65,10 +65,12 @@ export class Adadelta extends Optimizer<AdadeltaOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdadeltaOptions>): void {
-    const { lr, rho, eps, weightDecay, maximize } = group;
-    state.step = ((state.step as number | undefined) ?? 0) + 1;
     const inputs = [p, grad, this.stateTensor(state, "squareAvg", p), this.stateTensor(state, "accDelta", p)];
-    const params = [lr, rho, 1 - rho, eps, weightDecay, maximize ? -1 : 1];
+    const params = () => {
+      const { lr, rho, eps, weightDecay, maximize } = group;
+      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      return [lr, rho, 1 - rho, eps, weightDecay, maximize ? -1 : 1];
+    };
     this.applyFused(p, program, inputs, params, state, ["squareAvg", "accDelta"]);
   }
 }

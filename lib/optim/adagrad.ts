@@ -73,10 +73,12 @@ export class Adagrad extends Optimizer<AdagradOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdagradOptions>): void {
-    const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
     const sum = this.stateTensor(state, "sum", p, group.initialAccumulatorValue);
-    const clr = group.lr / (1 + (step - 1) * group.lrDecay);
-    const params = [clr, group.eps, group.weightDecay, group.maximize ? -1 : 1];
+    const params = () => {
+      const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
+      const clr = group.lr / (1 + (step - 1) * group.lrDecay);
+      return [clr, group.eps, group.weightDecay, group.maximize ? -1 : 1];
+    };
     this.applyFused(p, program, [p, grad, sum], params, state, ["sum"]);
   }
 }

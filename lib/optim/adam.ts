@@ -54,38 +54,41 @@ export function validateAdam(name: string, o: Required<AdamOptions>): void {
 /** Shared base of {@link Adam} and AdamW: one Adam-family step per parameter. */
 export abstract class AdamBase extends Optimizer<AdamOptions> {
   /**
-   * One step on `p`: `coupledDecay` is added to the gradient as λθ (Adam), `pScale`
-   * multiplies θ first (AdamW's decoupled decay).
+   * One step on `p`: `coupledDecay()` is added to the gradient as λθ (Adam), `pScale()`
+   * multiplies θ first (AdamW's decoupled decay); both are read again by every replay of a
+   * compiled step, as a scheduled learning rate changes them.
    */
   protected adamStep(
     p: Tensor,
     gradient: Tensor,
     state: ParamState,
     group: ParamGroup<AdamOptions>,
-    coupledDecay: number,
-    pScale: number,
+    coupledDecay: () => number,
+    pScale: () => number,
   ): void {
-    const [beta1, beta2] = group.betas;
-    const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
-    const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
     const inputs = [p, gradient, this.stateTensor(state, "expAvg", p), this.stateTensor(state, "expAvgSq", p)];
     const keys = ["expAvg", "expAvgSq"];
     if (group.amsgrad) {
       inputs.push(this.stateTensor(state, "maxExpAvgSq", p));
       keys.push("maxExpAvgSq");
     }
-    const params = [
-      group.lr / bc1,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      Math.sqrt(bc2),
-      group.eps,
-      coupledDecay,
-      group.maximize ? -1 : 1,
-      pScale,
-    ];
+    const params = () => {
+      const [beta1, beta2] = group.betas;
+      const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
+      const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
+      return [
+        group.lr / bc1,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        Math.sqrt(bc2),
+        group.eps,
+        coupledDecay(),
+        group.maximize ? -1 : 1,
+        pScale(),
+      ];
+    };
     this.applyFused(p, group.amsgrad ? adamPrograms.amsgrad : adamPrograms.plain, inputs, params, state, keys);
   }
 }
@@ -131,6 +134,6 @@ export class Adam extends AdamBase {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamOptions>): void {
-    this.adamStep(p, grad, state, group, group.weightDecay, 1);
+    this.adamStep(p, grad, state, group, () => group.weightDecay, () => 1);
   }
 }

@@ -63,18 +63,20 @@ export class Adamax extends Optimizer<AdamaxOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamaxOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
     const inputs = [p, grad, this.stateTensor(state, "expAvg", p), this.stateTensor(state, "expInf", p)];
-    const params = [
-      group.lr / (1 - beta1 ** step),
-      beta1,
-      1 - beta1,
-      beta2,
-      group.eps,
-      group.weightDecay,
-      group.maximize ? -1 : 1,
-    ];
+    const params = () => {
+      const [beta1, beta2] = group.betas;
+      const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
+      return [
+        group.lr / (1 - beta1 ** step),
+        beta1,
+        1 - beta1,
+        beta2,
+        group.eps,
+        group.weightDecay,
+        group.maximize ? -1 : 1,
+      ];
+    };
     this.applyFused(p, program, inputs, params, state, ["expAvg", "expInf"]);
   }
 }

@@ -47,6 +47,6 @@ export class AdamW extends AdamBase {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<AdamWOptions>): void {
-    this.adamStep(p, grad, state, group, 0, 1 - group.lr * group.weightDecay);
+    this.adamStep(p, grad, state, group, () => 0, () => 1 - group.lr * group.weightDecay);
   }
 }

@@ -67,26 +67,28 @@ export class NAdam extends Optimizer<NAdamOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<NAdamOptions>): void {
-    const { lr, eps, weightDecay, momentumDecay } = group;
-    const [beta1, beta2] = group.betas;
-    const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
-    const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
-    const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
-    const f = Math.fround;
-    const muProduct = (state.muProduct = f(f((state.muProduct as number | undefined) ?? 1) * f(mu)));
-    const muProductNext = f(f(muProduct * f(mu)) * f(muNext));
     const inputs = [p, grad, this.stateTensor(state, "expAvg", p), this.stateTensor(state, "expAvgSq", p)];
-    const params = [
-      (-lr * (1 - mu)) / (1 - muProduct),
-      (-lr * muNext) / (1 - muProductNext),
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      1 - beta2 ** step,
-      eps,
-      weightDecay,
-    ];
+    const params = () => {
+      const { lr, eps, weightDecay, momentumDecay } = group;
+      const [beta1, beta2] = group.betas;
+      const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
+      const mu = beta1 * (1 - 0.5 * 0.96 ** (step * momentumDecay));
+      const muNext = beta1 * (1 - 0.5 * 0.96 ** ((step + 1) * momentumDecay));
+      const f = Math.fround;
+      const muProduct = (state.muProduct = f(f((state.muProduct as number | undefined) ?? 1) * f(mu)));
+      const muProductNext = f(f(muProduct * f(mu)) * f(muNext));
+      return [
+        (-lr * (1 - mu)) / (1 - muProduct),
+        (-lr * muNext) / (1 - muProductNext),
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        1 - beta2 ** step,
+        eps,
+        weightDecay,
+      ];
+    };
     this.applyFused(p, program, inputs, params, state, ["expAvg", "expAvgSq"]);
   }
 }

@@ -8,6 +8,7 @@ import { keep } from "../tensor/scope.ts";
 import { fullLike } from "../tensor/ops_creation.ts";
 import { noGrad, withGradMode } from "../tensor/tape.ts";
 import { fusedElementwise, type FusedExpr } from "../tensor/fused.ts";
+import { isTracing, onReplay, withDynamicParams } from "../backend/capture.ts";
 import { checkNumber } from "./_check.ts";
 
 /** Options every optimizer has: the learning rate. */
@@ -183,24 +184,36 @@ export abstract class Optimizer<O extends BaseOptions = BaseOptions> {
 
   /**
    * Runs the fused program whose first output is the new parameter and whose other outputs
-   * are the new values of `stateKeys`; assigns the parameter in place and swaps the state
-   * tensors (the old ones are disposed, the new ones kept out of `tidy`).
+   * are the new values of `stateKeys`, and assigns them in place (the tensors keep their
+   * identity). `params` computes the program's scalars and advances the host-side state (the
+   * step count): it runs once now and, in a compiled step (`compile`), once more before every
+   * replay, whose kernels re-read the values it returns.
    */
   protected applyFused(
     p: Tensor,
     program: readonly FusedExpr[],
     inputs: readonly Tensor[],
-    params: readonly number[],
+    params: () => readonly number[],
     state: ParamState,
     stateKeys: readonly string[],
   ): void {
-    const [newP, ...newState] = fusedElementwise(program, inputs, params);
+    let values = params();
+    if (isTracing()) {
+      onReplay(() => (values = params()));
+    }
+    const dynamic = isTracing() ? values.map((_, index) => ({ index, get: () => values[index] })) : [];
+    const [newP, ...newState] = withDynamicParams(dynamic, () => fusedElementwise(program, inputs, values));
     p.assignStorage(newP);
     newP.dispose();
     stateKeys.forEach((key, i) => {
       const old = state[key];
-      state[key] = keep(newState[i]);
-      if (isTensor(old)) old.dispose();
+      if (isTensor(old) && old.shape.join() === newState[i].shape.join()) {
+        old.assignStorage(newState[i]);
+        newState[i].dispose();
+      } else {
+        state[key] = keep(newState[i]);
+        if (isTensor(old)) old.dispose();
+      }
     });
   }
 

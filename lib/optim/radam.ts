@@ -66,27 +66,29 @@ export class RAdam extends Optimizer<RAdamOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RAdamOptions>): void {
-    const [beta1, beta2] = group.betas;
-    const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
-    const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
-    const rhoInf = 2 / (1 - beta2) - 1;
-    const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
-    const rectify = rhoT > 5;
-    const r = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
     const inputs = [p, grad, this.stateTensor(state, "expAvg", p), this.stateTensor(state, "expAvgSq", p)];
-    const params = [
-      group.lr,
-      bc1,
-      Math.sqrt(bc2),
-      r,
-      rectify ? 1 : 0,
-      beta1,
-      1 - beta1,
-      beta2,
-      1 - beta2,
-      group.eps,
-      group.weightDecay,
-    ];
+    const params = () => {
+      const [beta1, beta2] = group.betas;
+      const step = (state.step = ((state.step as number | undefined) ?? 0) + 1);
+      const bc1 = 1 - beta1 ** step, bc2 = 1 - beta2 ** step;
+      const rhoInf = 2 / (1 - beta2) - 1;
+      const rhoT = rhoInf - (2 * step * beta2 ** step) / bc2;
+      const rectify = rhoT > 5;
+      const r = rectify ? Math.sqrt(((rhoT - 4) * (rhoT - 2) * rhoInf) / ((rhoInf - 4) * (rhoInf - 2) * rhoT)) : 0;
+      return [
+        group.lr,
+        bc1,
+        Math.sqrt(bc2),
+        r,
+        rectify ? 1 : 0,
+        beta1,
+        1 - beta1,
+        beta2,
+        1 - beta2,
+        group.eps,
+        group.weightDecay,
+      ];
+    };
     this.applyFused(p, program, inputs, params, state, ["expAvg", "expAvgSq"]);
   }
 }

@@ -93,14 +93,17 @@ export class RMSprop extends Optimizer<RMSpropOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<RMSpropOptions>): void {
-    const { lr, alpha, eps, weightDecay, momentum, centered, maximize } = group;
-    state.step = ((state.step as number | undefined) ?? 0) + 1;
+    const { momentum, centered } = group;
     const inputs = [p, grad, this.stateTensor(state, "squareAvg", p)];
     const keys = ["squareAvg"];
     if (centered) keys.push("gradAvg");
     if (momentum > 0) keys.push("momentumBuffer");
     for (const key of keys.slice(1)) inputs.push(this.stateTensor(state, key, p));
-    const params = [lr, alpha, 1 - alpha, eps, weightDecay, maximize ? -1 : 1, momentum];
+    const params = () => {
+      const { lr, alpha, eps, weightDecay, maximize } = group;
+      state.step = ((state.step as number | undefined) ?? 0) + 1;
+      return [lr, alpha, 1 - alpha, eps, weightDecay, maximize ? -1 : 1, momentum];
+    };
     this.applyFused(p, programs[(centered ? 2 : 0) + (momentum > 0 ? 1 : 0)], inputs, params, state, keys);
   }
 }

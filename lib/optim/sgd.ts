@@ -76,15 +76,17 @@ export class SGD extends Optimizer<SGDOptions> {
 
   /** One fused update of `p` and its state (the formula in the class docs). */
   protected updateParam(p: Tensor, grad: Tensor, state: ParamState, group: ParamGroup<SGDOptions>): void {
-    const { lr, momentum, dampening, weightDecay, maximize } = group;
-    const sign = maximize ? -1 : 1;
-    if (momentum === 0) {
-      this.applyFused(p, plain, [p, grad], [lr, sign, weightDecay], state, []);
+    const sign = () => (group.maximize ? -1 : 1);
+    if (group.momentum === 0) {
+      this.applyFused(p, plain, [p, grad], () => [group.lr, sign(), group.weightDecay], state, []);
       return;
     }
     const first = state.momentumBuffer === undefined;
     const buf = this.stateTensor(state, "momentumBuffer", p);
-    const params = [lr, sign, weightDecay, first ? 0 : momentum, first ? 1 : 1 - dampening, momentum];
+    const params = () => {
+      const { lr, momentum, dampening, weightDecay } = group;
+      return [lr, sign(), weightDecay, first ? 0 : momentum, first ? 1 : 1 - dampening, momentum];
+    };
     this.applyFused(p, group.nesterov ? nesterov : heavyBall, [p, grad, buf], params, state, ["momentumBuffer"]);
   }
 }

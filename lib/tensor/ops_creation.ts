@@ -1,4 +1,5 @@
 /** Creating tensors: from data, constants, ranges and seeded random streams. @module */
+import { isTracing, onReplay, withDynamicParams } from "../backend/capture.ts";
 import { numel } from "../backend/_view.ts";
 import type { DType } from "../backend/backend.ts";
 import { checkDType, isFloat } from "./dtype.ts";
@@ -229,8 +230,20 @@ function draw(kind: "uniform" | "normal", shape: readonly number[], op: string, 
   const { dtype, device } = resolve(op, options);
   if (!isFloat(dtype)) throw new TypeError(`${op}: dtype must be a float type, got ${dtype}`);
   const n = numel(checkShape(op, shape));
-  const s = backendFor(device).random(kind, n, generator.seed, generator.counter, dtype);
-  generator.counter = (generator.counter + (kind === "normal" ? 2 * n : n)) >>> 0;
+  const draws = kind === "normal" ? 2 * n : n;
+  let counter = generator.counter;
+  const call = () => backendFor(device).random(kind, n, generator.seed, counter, dtype);
+  // a compiled step's replay draws new numbers: it advances the counter and re-reads seed and counter
+  const s = isTracing()
+    ? withDynamicParams([{ index: 0, get: () => generator.seed }, { index: 1, get: () => counter }], call)
+    : call();
+  if (isTracing()) {
+    onReplay(() => {
+      counter = generator.counter;
+      generator.counter = (generator.counter + draws) >>> 0;
+    });
+  }
+  generator.counter = (generator.counter + draws) >>> 0;
   return finish(Tensor.fromStorage(s, shape, dtype, device), options);
 }
 

@@ -17,6 +17,7 @@ import { keep } from "./scope.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { sumToShape } from "./ops_reduce.ts";
 import { backendFor, type Device } from "./device.ts";
+import { chainOf, isEager, markConstant } from "./lazy.ts";
 
 // ---- operands --------------------------------------------------------------------------
 
@@ -38,6 +39,15 @@ export function constant(value: number, dtype: DType, device: Device): Tensor {
   // (a storage from a device replaced by resetDevice() is stale too)
   if (!t || t.isDisposed || t.storage("constant").backend !== backendFor(device)) {
     t = withGradMode(false, () => Tensor.fromStorage(backendFor(device).upload([value], dtype), [], dtype, device));
+    // what the storage holds: the value rounded to the dtype, as the lazy engine's params must read it
+    const stored = dtype === "float32"
+      ? Math.fround(value)
+      : dtype === "bool"
+      ? (value ? 1 : 0)
+      : dtype === "int32"
+      ? value | 0
+      : value;
+    markConstant(t, stored, dtype);
     if (constantCount < 4096) {
       if (!byValue.has(key)) constantCount++;
       byValue.set(key, keep(t));
@@ -150,10 +160,19 @@ const BOOL_POLICIES = new Set(["compare", "logic", "predicate"]);
 function run(op: ElementwiseOp, ts: readonly Tensor[], outDtype: DType, params: readonly number[]): Tensor {
   let shape = ts[0].shape as readonly number[];
   for (let i = 1; i < ts.length; i++) {
-    if (!sameShape(shape, ts[i].shape)) shape = broadcastShapes(op, shape, ts[i].shape);
+    const other = ts[i].shape;
+    // a 0-d operand (a scalar constant) broadcasts to anything: no new shape array per op
+    if (other.length === 0) continue;
+    if (shape.length === 0) shape = other;
+    else if (!sameShape(shape, other)) shape = broadcastShapes(op, shape, other);
+  }
+  const backend = ts[0].backend;
+  // (an operand of a replaced or other backend goes the eager way, whose kernel names the problem)
+  if (backend.evaluate && !isEager() && ts.every((t) => t.isPending || t.storage(op).backend === backend)) {
+    return Tensor.fromPending(chainOf(op, ts, shape, outDtype, params, backend), shape, outDtype, ts[0].device);
   }
   const operands = ts.map((t) => ({ storage: t.storage(op), view: broadcastView(t, shape) }));
-  const s = ts[0].backend.elementwise(op, operands, outDtype, params);
+  const s = backend.elementwise(op, operands, outDtype, params);
   return Tensor.fromStorage(s, shape, outDtype, ts[0].device);
 }
 

@@ -45,9 +45,21 @@ function batchedMatmul(a: Tensor, b: Tensor, bias: Tensor | null, along: "rows" 
   const inputs = bias ? [a, b, bias] : [a, b];
   return record(bias ? "matmulBias" : "matmul", inputs, out, (g) => [
     a.requiresGrad ? sumToShape(matmul(g, transpose(be, -1, -2)), a.shape) : null,
-    b.requiresGrad ? sumToShape(matmul(transpose(ae, -1, -2), g), b.shape) : null,
+    b.requiresGrad ? gradOfRight(ae, b, g) : null,
     ...(bias ? [bias.requiresGrad ? biasGrad(g, along, bias.shape) : null] : []),
   ]);
+}
+
+/**
+ * The gradient of `b` in `a @ b`: `aᵀ g`. When `b` is a transposed matrix (a linear layer's `Wᵀ`),
+ * it is computed as `(gᵀ a)ᵀ`, whose transpose — the gradient of `W` itself — is then row-major:
+ * the weight's gradient needs no copy before the optimizer reads it.
+ */
+function gradOfRight(ae: Tensor, b: Tensor, g: Tensor): Tensor {
+  if (b.ndim === 2 && ae.ndim === 2 && b.strides[0] === 1 && b.strides[1] === b.shape[0] && b.shape[0] > 1) {
+    return transpose(matmul(transpose(g, 0, 1), ae), 0, 1);
+  }
+  return sumToShape(matmul(transpose(ae, -1, -2), g), b.shape);
 }
 
 function biasGrad(g: Tensor, along: "rows" | "cols", shape: readonly number[]): Tensor {

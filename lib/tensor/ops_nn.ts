@@ -8,7 +8,8 @@ import type { WindowParams } from "../backend/backend.ts";
 import { windowOutputSize } from "../backend/_view.ts";
 import type { Tensor } from "./tensor.ts";
 import { add, div, mul, rsqrt, sub } from "./ops_elementwise.ts";
-import { reshape } from "./ops_movement.ts";
+import { reshape, slice } from "./ops_movement.ts";
+import { cat, pad } from "./ops_combine.ts";
 import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
 import { matmul, matmulBias } from "./ops_linalg.ts";
 import { bernoulli, onesLike } from "./ops_creation.ts";
@@ -61,7 +62,9 @@ export interface Conv2dOptions {
 
 /**
  * 2-D convolution (cross-correlation, as in PyTorch): input `[N, C, H, W]`, weight
- * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`.
+ * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`. Where the backend caps
+ * what one kernel binding holds (`Backend.sizeLimits`, WebGPU), the im2col columns stay
+ * under that cap: the batch, or an image's output rows, run in pieces joined with cat.
  */
 export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   if (weight.ndim !== 4) {
@@ -70,7 +73,7 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   const groups = options.groups ?? 1;
   const [o, cg, kh, kw] = weight.shape;
   if (x.ndim !== 4) throw new RangeError(`conv2d: expected a 4-D input [N, C, H, W], got [${x.shape}]`);
-  const [n, c] = x.shape;
+  const c = x.shape[1];
   if (!Number.isInteger(groups) || groups < 1 || c % groups !== 0 || o % groups !== 0) {
     throw new RangeError(`conv2d: groups=${groups} must divide both in-channels ${c} and out-channels ${o}`);
   }
@@ -85,6 +88,78 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
     throw new RangeError(`conv2d: bias must have shape [${o}], got [${bias.shape}]`);
   }
   const p = windowParams("conv2d", x, [kh, kw], options, 1);
+  const limit = x.backend.sizeLimits?.bindingBytes;
+  return limit === undefined
+    ? conv2dWhole(x, weight, bias, p, groups)
+    : conv2dInPieces(x, weight, bias, p, groups, limit);
+}
+
+type Window = WindowParams & { out: [number, number] };
+
+/** Bytes per element of a backend with size limits (WebGPU stores every dtype in 4 bytes). */
+const ELEMENT_BYTES = 4;
+
+/**
+ * conv2d keeping its im2col columns and its product under the backend's binding limit (`limit`
+ * bytes): whole where they fit, else over ranges of images, and for an image too big alone over
+ * ranges of output rows (each reading the input rows it needs, its zero padding made explicit).
+ * The pieces are joined with cat, so gradients come from the pieces' own records. A
+ * [1000, 32, 26, 26] input with a 3×3 kernel (663 MB of columns) runs as 5 ranges of images.
+ */
+function conv2dInPieces(
+  x: Tensor,
+  weight: Tensor,
+  bias: Tensor | null | undefined,
+  p: Window,
+  groups: number,
+  limit: number,
+): Tensor {
+  const [n, c, h] = x.shape;
+  const [o, , kh, kw] = weight.shape;
+  const [ho, wo] = p.out;
+  const elements = Math.floor(limit / ELEMENT_BYTES);
+  // the larger of an output row's column entries (C·kh·kw per position) and its outputs (O per position)
+  const perRow = Math.max(c * kh * kw, o) * wo;
+  const perImage = perRow * ho;
+  if (n * perImage <= elements) return conv2dWhole(x, weight, bias, p, groups);
+  if (perImage <= elements) {
+    const step = Math.floor(elements / perImage);
+    const pieces: Tensor[] = [];
+    for (let i = 0; i < n; i += step) pieces.push(conv2dWhole(slice(x, 0, i, i + step), weight, bias, p, groups));
+    return cat(pieces, 0);
+  }
+  const step = Math.floor(elements / perRow);
+  if (step < 1) {
+    throw new RangeError(
+      `conv2d: one output row of input [${x.shape}] with weight [${weight.shape}] needs ${perRow * ELEMENT_BYTES} ` +
+        `bytes of im2col columns, over this device's binding limit of ${limit} bytes; use fewer channels or a ` +
+        `narrower input, or the cpu backend`,
+    );
+  }
+  const [sh] = p.stride, [ph, pw] = p.padding, [dh] = p.dilation;
+  const images: Tensor[] = [];
+  for (let i = 0; i < n; i++) {
+    const image = slice(x, 0, i, i + 1);
+    const rows: Tensor[] = [];
+    for (let r0 = 0; r0 < ho; r0 += step) {
+      const r1 = Math.min(ho, r0 + step);
+      // input rows top..bottom (inclusive) feed output rows r0..r1-1; rows outside the image are padding
+      const top = r0 * sh - ph, bottom = (r1 - 1) * sh - ph + dh * (kh - 1);
+      let part = slice(image, 2, Math.max(0, top), Math.min(h, bottom + 1));
+      const padTop = Math.max(0, -top), padBottom = Math.max(0, bottom + 1 - h);
+      if (padTop > 0 || padBottom > 0) part = pad(part, [0, 0, padTop, padBottom]);
+      const q: Window = { ...p, padding: [0, pw], out: [r1 - r0, wo] };
+      rows.push(conv2dWhole(part, weight, bias, q, groups));
+    }
+    images.push(cat(rows, 2));
+  }
+  return cat(images, 0);
+}
+
+/** conv2d as one im2col and one matmul. */
+function conv2dWhole(x: Tensor, weight: Tensor, bias: Tensor | null | undefined, p: Window, groups: number): Tensor {
+  const [n] = x.shape;
+  const [o, cg, kh, kw] = weight.shape;
   const cols = reshape(unfoldRaw(x, p, 0), [n, groups, cg * kh * kw, p.out[0] * p.out[1]]);
   const w = reshape(weight, [groups, o / groups, cg * kh * kw]);
   // One group: the bias rides in the matmul's store (a row per output channel).

@@ -54,6 +54,13 @@ function finish(kept: Tensor, x: Tensor, axes: number[], keepdim: boolean): Tens
   return keepdim ? kept : reshape(kept, finalShape(x.shape, axes, false));
 }
 
+/** {@link finish} for a `kept` that nothing else uses: the view holds the storage, so it goes (no GC needed). */
+function finishReleasing(kept: Tensor, x: Tensor, axes: number[], keepdim: boolean): Tensor {
+  const out = finish(kept, x, axes, keepdim);
+  if (out !== kept) kept.dispose();
+  return out;
+}
+
 /** Brings a gradient of the reduced shape back to a broadcastable keepdim shape. */
 function unreduce(g: Tensor, x: Tensor, axes: number[]): Tensor {
   return reshape(g, keptShape(x.shape, axes));
@@ -63,7 +70,7 @@ function unreduce(g: Tensor, x: Tensor, axes: number[]): Tensor {
 export function sum(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
   const axes = normalizeDims("sum", dim, x.ndim);
   const keepdim = options.keepdim ?? false;
-  const out = finish(reduceRaw("sum", x, axes), x, axes, keepdim);
+  const out = finishReleasing(reduceRaw("sum", x, axes), x, axes, keepdim);
   return record("sum", [x], out, (g) => [expand(unreduce(g, x, axes), x.shape)]);
 }
 
@@ -183,7 +190,7 @@ export function argReduce(
     return options.keepdim ? reshape(r, x.shape.map(() => 1)) : reshape(r, []);
   }
   const d = normalizeDim(op, dim, x.ndim);
-  return finish(
+  return finishReleasing(
     argRaw(op, x.ndim === 0 ? reshape(x, [1]) : x, x.ndim === 0 ? 0 : d),
     x,
     x.ndim === 0 ? [] : [d],

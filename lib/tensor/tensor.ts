@@ -6,6 +6,9 @@
 import type { Backend, DType, HostArray, Storage, View } from "../backend/backend.ts";
 import { contiguousStrides, isContiguous, numel } from "../backend/_view.ts";
 import type { GradFn } from "./tape.ts";
+import { Pending, StorageRef } from "./lazy.ts";
+import { isTracing, noteAssignment } from "../backend/capture.ts";
+import { type PendingRead, readLater } from "./readback.ts";
 import { backendFor, type Device } from "./device.ts";
 import { track, untrack } from "./scope.ts";
 import * as E from "./ops_elementwise.ts";
@@ -18,18 +21,12 @@ import { type FormatOptions, formatTensor, tensorMimeBundle } from "./format.ts"
 import type { ELEMENTWISE } from "../ops/table.ts";
 import type { GradTensor } from "../ops/entry.ts";
 
-/** Shared ownership of one storage by a tensor and its views. */
-class StorageRef {
-  refs = 1;
-  constructor(readonly storage: Storage, readonly backend: Backend) {}
-  release(): void {
-    if (--this.refs === 0) this.backend.free(this.storage);
-  }
-}
+// Backstop for tensors dropped without dispose(): their storage (or a pending chain's hold on its
+// operands) returns to the pool when the garbage collector notices. tidy()/dispose() make it deterministic.
+const finalizer = new FinalizationRegistry<{ release(): void }>((held) => held.release());
 
-// Backstop for tensors dropped without dispose(): their storage returns to the pool when
-// the garbage collector notices. tidy()/dispose() make it deterministic.
-const finalizer = new FinalizationRegistry<StorageRef>((ref) => ref.release());
+/** Row-major strides of frozen shapes (a chain's tensors share their shape array and these). */
+const contiguousOf = new WeakMap<readonly number[], readonly number[]>();
 
 /** A number or a tensor: scalars are accepted wherever a tensor operand is. */
 export type TensorLike = Tensor | number | boolean;
@@ -68,11 +65,16 @@ export class Tensor {
   gradFn: GradFn | null = null;
   /** Keep `.grad` on this non-leaf tensor during backward (see retainGrad). */
   retainsGrad = false;
-  #ref: StorageRef | null;
+  #ref: StorageRef | null = null;
+  /** The expression this tensor will hold once realized (lib/tensor/lazy.ts); null once it has a storage. */
+  #pending: Pending | null = null;
 
-  /** Internal: wrap `storage` (takes ownership) or share `base`'s storage as a view. */
+  /**
+   * Internal: wrap `storage` (takes ownership), share `base`'s storage as a view, or hold a
+   * pending chain of the lazy engine (contiguous `layout`).
+   */
   constructor(
-    source: Storage | Tensor,
+    source: Storage | Tensor | Pending,
     layout: View,
     dtype: DType,
     device: Device,
@@ -81,16 +83,27 @@ export class Tensor {
       const ref = source.#live("view");
       ref.refs++;
       this.#ref = ref;
+    } else if (source instanceof Pending) {
+      this.#pending = source;
     } else {
       this.#ref = new StorageRef(source, backendFor(device));
     }
-    this.shape = Object.freeze([...layout.shape]);
-    this.strides = Object.freeze([...layout.strides]);
+    // frozen arrays are shared as they are (an op's output takes its input's shape without a copy)
+    this.shape = Object.isFrozen(layout.shape) ? layout.shape : Object.freeze([...layout.shape]);
+    this.strides = Object.isFrozen(layout.strides) ? layout.strides : Object.freeze([...layout.strides]);
     this.offset = layout.offset;
     this.dtype = dtype;
     this.device = device;
-    finalizer.register(this, this.#ref, this);
+    finalizer.register(this, this.#ref ?? this.#pending!, this);
     track(this);
+  }
+
+  /** Internal (lazy engine): a contiguous tensor of `shape` that holds `chain` until realized. */
+  static fromPending(chain: Pending, shape: readonly number[], dtype: DType, device: Device): Tensor {
+    const frozen = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
+    let strides = contiguousOf.get(frozen);
+    if (!strides) contiguousOf.set(frozen, strides = Object.freeze(contiguousStrides(frozen)));
+    return new Tensor(chain, { shape: frozen, strides, offset: 0 }, dtype, device);
   }
 
   /** Wraps a fresh contiguous storage of `shape`. */
@@ -99,13 +112,82 @@ export class Tensor {
   }
 
   #live(op: string): StorageRef {
-    if (this.#ref === null) {
-      throw new Error(
-        `${op}: tensor of shape [${this.shape}] (${this.dtype}) was disposed and cannot be used again; ` +
-          "keep it out of tidy() or call keep() on it",
-      );
-    }
-    return this.#ref;
+    if (this.#ref !== null) return this.#ref;
+    if (this.#pending !== null) return this.#realize();
+    throw new Error(
+      `${op}: tensor of shape [${this.shape}] (${this.dtype}) was disposed and cannot be used again; ` +
+        "keep it out of tidy() or call keep() on it",
+    );
+  }
+
+  /** Runs the pending chain: from here on this tensor holds a storage like any other. */
+  #realize(): StorageRef {
+    const chain = this.#pending!;
+    const ref = new StorageRef(chain.take(), chain.backend);
+    this.#pending = null;
+    this.#ref = ref;
+    finalizer.unregister(this);
+    finalizer.register(this, ref, this);
+    return ref;
+  }
+
+  /**
+   * Internal (lazy engine): the pending chain, or null when this tensor holds a storage.
+   * @internal
+   */
+  pendingChain(): Pending | null {
+    // a chain an in-place write computed early (flushReaders) is a storage now
+    if (this.#pending?.computed) this.#realize();
+    return this.#pending;
+  }
+
+  /**
+   * How many times this tensor's storage was written in place (PyTorch's `_version`); shared by
+   * its views. Backward refuses a gradient whose saved inputs changed since they were recorded.
+   */
+  get version(): number {
+    return this.#ref?.version ?? 0;
+  }
+
+  /**
+   * Internal (lazy engine): a new hold on this tensor's storage, realizing it first; the caller releases it.
+   * @internal
+   */
+  holdStorage(op: string): StorageRef {
+    const ref = this.#live(op);
+    ref.refs++;
+    return ref;
+  }
+
+  /**
+   * Internal (lazy engine): how this tensor is read when broadcast to `shape`.
+   * @internal
+   */
+  viewAs(shape: readonly number[]): View {
+    return E.broadcastView(this, shape);
+  }
+
+  /**
+   * Computes this tensor now if it is pending (see {@link isPending}); returns it. Reads and
+   * non-elementwise ops do this on demand, so this is only needed to control when the work is
+   * queued (before a timing, or to keep a value computed once that several chains read).
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "denograd";
+   * import assert from "node:assert/strict";
+   * const y = tensor([1, 2]).mul(3).add(1);
+   * assert.equal(y.realize().isPending, false);
+   * ```
+   */
+  realize(): this {
+    if (this.#pending !== null) this.#realize();
+    return this;
+  }
+
+  /** Whether this tensor still waits to be computed (lazy engine): reading it or using it in a non-elementwise op computes it. */
+  get isPending(): boolean {
+    return this.pendingChain() !== null;
   }
 
   /** Internal: the storage, checked to be alive; `op` names the caller in errors. */
@@ -140,12 +222,13 @@ export class Tensor {
 
   /** Internal: whether this tensor reads its whole storage, row-major from offset 0 (kernels may take it as is). */
   get isDense(): boolean {
+    if (this.#pending !== null) return true;
     return this.isContiguous && this.offset === 0 && this.size === this.storage("isDense").size;
   }
 
   /** Whether `dispose()` has been called (or the tensor was released by `tidy`). */
   get isDisposed(): boolean {
-    return this.#ref === null;
+    return this.#ref === null && this.#pending === null;
   }
 
   /** Whether this tensor was created by the user rather than by a recorded operation. */
@@ -160,13 +243,14 @@ export class Tensor {
 
   /** Releases this tensor's hold on device memory now. Idempotent. */
   dispose(): void {
-    if (this.#ref === null) return;
+    const held = this.#ref ?? this.#pending;
+    if (held === null) return;
     finalizer.unregister(this);
     untrack(this);
-    const ref = this.#ref;
     this.#ref = null;
+    this.#pending = null;
     this.gradFn = null;
-    ref.release();
+    held.release();
   }
 
   /** `using t = …` disposes at the end of the block. */
@@ -188,6 +272,8 @@ export class Tensor {
     const ref = c.#live("assign");
     ref.refs++;
     const old = this.#live("assign");
+    // a traced step (compile) copies the final values back into this first storage (see lib/jit)
+    if (isTracing()) noteAssignment(this, { ref: old, layout: this.layout });
     this.#ref = ref;
     finalizer.unregister(this);
     finalizer.register(this, ref, this);
@@ -195,6 +281,31 @@ export class Tensor {
     (this as { offset: number }).offset = 0;
     old.release();
     if (c !== src) c.dispose();
+  }
+
+  /**
+   * Internal (compile): make this tensor hold `ref`'s storage again (a storage it held before a
+   * traced step replaced it; see lib/jit/compile.ts), contiguous.
+   * @internal
+   */
+  restoreStorage(ref: StorageRef): void {
+    ref.refs++;
+    const old = this.#live("compile");
+    this.#ref = ref;
+    finalizer.unregister(this);
+    finalizer.register(this, ref, this);
+    (this as { strides: readonly number[] }).strides = Object.freeze(contiguousStrides(this.shape));
+    (this as { offset: number }).offset = 0;
+    old.release();
+  }
+
+  /**
+   * Starts a read now and lets the caller await it later (see lib/tensor/readback.ts): reads
+   * started before the wait begins share one device wait, so a loop can read every step's loss
+   * without paying the readback floor each step.
+   */
+  readLater(): PendingRead {
+    return readLater(this);
   }
 
   /** Copies the values to the host as a flat, row-major typed array. */
