@@ -9,7 +9,9 @@
  * - `cnn`: the tutorial's CIFAR CNN training step (batch 64, SGD momentum), and on denograd the GPU
  *   buffers created over 100 steady-state steps (`--quick`: 20);
  * - `transformer`: TransformerEncoderLayer d 128, 4 heads, ff 512, batch 16 × 128, forward + backward;
- * - `mlp`: a 64→64→10 MLP step (dispatch-bound); `adam`: an Adam step over 1M parameters.
+ * - `mlp`: a 64→64→10 MLP step (dispatch-bound); `adam`: an Adam step over 1M parameters;
+ * - `memory` (denograd only): GB/s of the copy, elementwise and fused Adam kernels over 1M float32
+ *   against a `Float32Array` copy `dst.set(src)` of the same size in the same process (`bench/memory.ts`).
  * (`bench/workloads.ts` defines them.) Every peer starts the workloads from the same weights and
  * data, drawn here once and passed to the peers in a temporary folder under `bench/.tmp/`, and
  * reports correctness values after one step, which the report compares across peers.
@@ -20,13 +22,14 @@
  * skips it).
  *
  * Options: `--quick`, `--no-write`, `--sizes=256,512`, `--runs=5`, `--peers=denograd,tfjs-wasm,pytorch-cpu`,
- * `--only=matmul,conv,cnn,transformer,mlp,adam`, `--timeout=<minutes per peer>` (default 8).
+ * `--only=matmul,conv,cnn,transformer,mlp,adam,memory`, `--timeout=<minutes per peer>` (default 8).
  * @module
  */
 import os from "node:os";
 import type { Peer, PeerResult } from "./peers.ts";
 import { makeInputs, WORKLOAD_GROUPS, type WorkloadGroup, WORKLOADS, writeInputs } from "./workloads.ts";
 import { workloadTables, workloadTargets } from "./report_workloads.ts";
+import { memoryTable } from "./memory.ts";
 
 const ALL_PEERS: Peer[] = ["denograd", "tfjs-webgpu", "tfjs-wasm", "pytorch-cpu"];
 const MARKER = "<!-- bench entries below, newest first -->";
@@ -123,6 +126,7 @@ async function runPeer(peer: Peer, opts: Options, lpThreads: string): Promise<Pe
     ...(keys.length ? [`--workloads=${keys.join(",")}`, `--inputs=${opts.inputs}`] : []),
     ...(opts.quick ? ["--quick"] : []),
     `--buffer-steps=${opts.quick ? QUICK_BUFFER_STEPS : BUFFER_STEPS}`,
+    ...(peer === "denograd" && opts.only.includes("memory") ? ["--memory"] : []),
   ];
   const [cmd, args] = peer === "pytorch-cpu"
     ? [PYTHON, [file("./peers_torch.py"), ...common]]
@@ -235,6 +239,51 @@ function matmulTarget(ok: Ok): string[] {
   return [`Target matmul 1024 ≥ 1.5× tfjs-webgpu: **${r >= 1.5 ? "met" : "not met"}** (${f2(r)}×).`];
 }
 
+function memorySection(m: NonNullable<PeerResult["memory"]>): string[] {
+  return [
+    "### Memory-bound kernels (denograd)",
+    "",
+    "GB/s of the bytes each kernel must move (copy 8 B, fill 4 B, add 12 B, Adam 28 B per element) over its GPU time " +
+    "(timestamp queries), next to a `Float32Array` copy `dst.set(src)` of the same size timed in the same process " +
+    'between the kernel batches; "÷ memory time" is the time over the time the host copy\'s bandwidth needs for those ' +
+    "bytes. Wall ms per call is the slope between 20 and 40 calls, each batch ending in one `synchronize()` (its " +
+    "~11 ms floor cancels); a buffer copy runs no kernel, so its GB/s comes from the wall time.",
+    "",
+    ...memoryTable(m),
+    "",
+  ];
+}
+
+/** Issue 12: Adam over 1M parameters faster than tfjs-wasm and within 3× of its memory-traffic time. */
+function adamTargets(ok: Ok): string[] {
+  const out: string[] = [];
+  const step = (p: Peer) => ok(p)?.workloads?.find((w) => w.key === "adam")?.msPerStep;
+  const dg = step("denograd");
+  const wasm = step("tfjs-wasm");
+  if (dg !== undefined && wasm !== undefined) {
+    out.push(
+      `Target Adam step over 1M parameters faster than tfjs-wasm: **${dg < wasm ? "met" : "not met"}** (${
+        f2(dg)
+      } ms against ${f2(wasm)} ms per step, ${WORKLOADS.find((w) => w.key === "adam")?.stepsPerSync} steps per sync).`,
+    );
+  }
+  const m = ok("denograd")?.memory;
+  const kernel = m?.rows.find((r) => r.name.startsWith("Adam step, 4"));
+  if (m && kernel) {
+    const memMs = (kernel.bytesPerElement * m.size) / (m.hostCopyGBs * 1e6);
+    const r = (kernel.gpuMs ?? kernel.wallMs) / memMs;
+    const stepNote = dg !== undefined ? `; the whole step, sync included, ${f1(dg / memMs)}×` : "";
+    out.push(
+      `Target Adam within 3× of its memory-traffic time (28 B/param ÷ the Float32Array copy's ${
+        f1(m.hostCopyGBs)
+      } GB/s = ${f2(memMs)} ms): **${r <= 3 ? "met" : "not met"}** (GPU time ${f2(kernel.gpuMs ?? kernel.wallMs)} ms, ${
+        f1(r)
+      }×${stepNote}).`,
+    );
+  }
+  return out;
+}
+
 function report(
   opts: Options,
   results: Map<Peer, PeerResult | string>,
@@ -263,8 +312,11 @@ function report(
 
   if (opts.only.includes("matmul")) matmulSection(opts, ok, out);
   out.push(...workloadTables(opts.peers, ok, opts.quick));
+  if (dg?.memory) out.push(...memorySection(dg.memory));
   const targets = [...(opts.only.includes("matmul") ? matmulTarget(ok) : []), ...workloadTargets(ok)];
   if (targets.length) out.push("### Issue 6 targets (this run)", "", ...targets.map((t) => `- ${t}`), "");
+  const adam = adamTargets(ok);
+  if (adam.length) out.push("### Issue 12 targets (this run)", "", ...adam.map((t) => `- ${t}`), "");
 
   const notes: string[] = [];
   for (const p of opts.peers) {
@@ -322,7 +374,7 @@ async function main(): Promise<void> {
   );
   const results = new Map<Peer, PeerResult | string>();
   const tmp = new URL("./.tmp/", import.meta.url).pathname;
-  if (opts.only.some((o) => o !== "matmul")) {
+  if (WORKLOADS.some((w) => opts.only.includes(w.group))) {
     opts.inputs = `${tmp}${Deno.pid}`;
     Deno.mkdirSync(opts.inputs, { recursive: true });
     writeInputs(opts.inputs, makeInputs(0));

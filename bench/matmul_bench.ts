@@ -1,6 +1,8 @@
 /**
  * Small denograd-only benchmarks for `deno bench --allow-read --allow-env bench/`:
- * matmul at 64, 128 and 256, a one-element readback, and a 100-op elementwise chain.
+ * matmul at 64, 128 and 256 (as tuned on first use), the same products at 256 and 512 under each
+ * pinned tile configuration of lib/backend/webgpu/matmul_tuning.ts, a one-element readback, and
+ * a 100-op elementwise chain.
  * The peer comparison lives in `bench/bench.ts` (`deno task bench`).
  * @module
  */
@@ -9,6 +11,7 @@
 if (!Deno.env.get("LP_NUM_THREADS")) Deno.env.set("LP_NUM_THREADS", "2");
 const dg = await import("../mod.ts");
 const device = dg.getDefaultDevice();
+const { MATMUL_CONFIGS, pinMatmulTiling, tilingName } = await import("../lib/backend/webgpu/matmul_tuning.ts");
 
 for (const n of [64, 128, 256]) {
   const a = dg.randn([n, n]);
@@ -24,6 +27,32 @@ for (const n of [64, 128, 256]) {
       t.end();
     },
   });
+}
+
+if (device !== "cpu") {
+  for (const n of [256, 512]) {
+    const a = dg.randn([n, n]);
+    const b = dg.randn([n, n]);
+    const iters = Math.max(1, Math.round(2 ** 26 / n ** 3));
+    for (const t of MATMUL_CONFIGS) {
+      Deno.bench({
+        name: `matmul ${n}x${n} pinned ${tilingName(t)} (${iters} per sample)`,
+        group: `tiling ${n}`,
+        baseline: t === MATMUL_CONFIGS[0],
+        async fn(b2) {
+          pinMatmulTiling(t);
+          try {
+            b2.start();
+            for (let i = 0; i < iters; i++) dg.matmul(a, b).dispose();
+            await dg.synchronize();
+            b2.end();
+          } finally {
+            pinMatmulTiling(null);
+          }
+        },
+      });
+    }
+  }
 }
 
 Deno.bench({

@@ -10,11 +10,13 @@
  * iterations per run), `--no-extras` (skip the readback-latency and elementwise-chain measurements),
  * `--workloads=conv1,cnn,…` (keys of `WORKLOADS` in `bench/workloads.ts`) with `--inputs=<dir>` (the
  * shared initial weights and data `bench/bench.ts` wrote), `--quick` (fewer timed batches per
- * workload), `--buffer-steps=100` (denograd: GPU buffers created over that many CNN steps).
+ * workload), `--buffer-steps=100` (denograd: GPU buffers created over that many CNN steps), `--memory`
+ * (denograd: the memory-bound kernels' GB/s against a `Float32Array` copy, bench/memory.ts).
  * @module
  */
 import { median, readInputs, timeRunner, type WorkloadImpl, type WorkloadResult, WORKLOADS } from "./workloads.ts";
 import { cnnBufferCheck, denogradWorkloads } from "./workloads_denograd.ts";
+import { measureMemory, type MemoryResult } from "./memory.ts";
 import { tfjsWorkloads } from "./workloads_tfjs.ts";
 
 /** What one peer process reports. */
@@ -31,6 +33,8 @@ export interface PeerResult {
   chain?: ChainResult;
   /** The training workloads (`bench/workloads.ts`) that ran. */
   workloads?: WorkloadResult[];
+  /** Memory-bound kernels against a host `Float32Array` copy (denograd with `--memory`). */
+  memory?: MemoryResult;
   /** Short notes (a correctness check, fallbacks). */
   notes: string[];
 }
@@ -77,6 +81,8 @@ interface Subject {
   workloads(dir: string): Record<string, WorkloadImpl>;
   /** GPU buffers created over `steps` steady-state CNN steps (denograd only). */
   bufferCheck?(impl: WorkloadImpl, steps: number): Promise<{ before: number; after: number; steps: number }>;
+  /** The memory-bound kernels' bandwidth (denograd only). */
+  memory?(quick: boolean): Promise<MemoryResult>;
 }
 
 const CHAIN_OPS = 1000;
@@ -111,6 +117,7 @@ async function denogradSubject(): Promise<Subject> {
     notes: [],
     workloads: (dir) => denogradWorkloads(dg, readInputs(dir)),
     bufferCheck: (impl, steps) => cnnBufferCheck(dg, impl, steps),
+    memory: (quick) => measureMemory(dg, { batches: quick ? 5 : 7 }),
     async operands(n) {
       const a = dg.randn([n, n]);
       const b = dg.randn([n, n]);
@@ -374,6 +381,16 @@ async function main(): Promise<void> {
     const totalMs = median(tot);
     result.chain = { ops: CHAIN_OPS, totalMs, recordMs: median(rec), usPerOp: (totalMs * 1000) / CHAIN_OPS };
     console.error(`[${peer}] ${CHAIN_OPS} elementwise ops: ${totalMs.toFixed(1)} ms`);
+  }
+  if (rest.includes("--memory") && s.memory) {
+    result.memory = await s.memory(rest.includes("--quick"));
+    const m = result.memory;
+    console.error(
+      `[${peer}] memory: Float32Array copy ${m.hostCopyGBs.toFixed(1)} GB/s; ${
+        m.rows.map((r) => `${r.name} ${r.gbs.toFixed(2)} GB/s`).join("; ")
+      }`,
+    );
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
   }
   const keys = opt("workloads", "").split(",").filter(Boolean);
   if (keys.length) {

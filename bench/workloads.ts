@@ -12,15 +12,18 @@
  * @module
  */
 
-/** The workload groups, as `--only=` names them. */
-export const WORKLOAD_GROUPS = ["matmul", "conv", "cnn", "transformer", "mlp", "adam"] as const;
+/**
+ * The workload groups, as `--only=` names them. `memory` is denograd's memory-bound kernels against
+ * a `Float32Array` copy (bench/memory.ts), run by the denograd peer only.
+ */
+export const WORKLOAD_GROUPS = ["matmul", "conv", "cnn", "transformer", "mlp", "adam", "memory"] as const;
 export type WorkloadGroup = typeof WORKLOAD_GROUPS[number];
 
 /** One timed training workload (everything but matmul). */
 export interface WorkloadSpec {
   /** Key in inputs and results, e.g. `conv1`. */
   key: string;
-  group: Exclude<WorkloadGroup, "matmul">;
+  group: Exclude<WorkloadGroup, "matmul" | "memory">;
   /** Row label in the report. */
   label: string;
   /** Steps per timed batch; each batch ends in one sync/readback. */

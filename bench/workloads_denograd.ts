@@ -69,15 +69,17 @@ export function denogradWorkloads(dg: typeof DG, inputs: Inputs): Record<string,
       const lossFn = new dg.nn.CrossEntropyLoss();
       const opt = new dg.optim.SGD(model.parameters(), { lr, momentum });
       let loss: DG.Tensor | null = null;
+      // captured once, then replayed (compile): how a training loop runs a step now
+      const train = dg.compile((x: DG.Tensor, y: DG.Tensor) => {
+        opt.zeroGrad();
+        const l = lossFn.forward(model.forward(x) as DG.Tensor, y);
+        l.backward();
+        opt.step();
+        return l;
+      });
       const step = () => {
         loss?.dispose();
-        loss = dg.tidy(() => {
-          opt.zeroGrad();
-          const l = lossFn.forward(model.forward(x) as DG.Tensor, y);
-          l.backward();
-          opt.step();
-          return l.detach();
-        });
+        loss = dg.tidy(() => train(x, y));
       };
       const evalLoss = () => dg.tidy(() => dg.noGrad(() => lossFn.forward(model.forward(x) as DG.Tensor, y)));
       return {
@@ -138,14 +140,15 @@ export function denogradWorkloads(dg: typeof DG, inputs: Inputs): Record<string,
       const x = t("transformer.x");
       const g = t("transformer.g");
       let s: DG.Tensor | null = null;
+      const train = dg.compile((x: DG.Tensor, g: DG.Tensor) => {
+        layer.zeroGrad();
+        const out = layer.forward(x).mul(g).sum();
+        out.backward();
+        return out;
+      });
       const step = () => {
         s?.dispose();
-        s = dg.tidy(() => {
-          layer.zeroGrad();
-          const out = layer.forward(x).mul(g).sum();
-          out.backward();
-          return out.detach();
-        });
+        s = dg.tidy(() => train(x, g));
       };
       return {
         layer,
@@ -183,9 +186,10 @@ export function denogradWorkloads(dg: typeof DG, inputs: Inputs): Record<string,
         return p;
       });
       const opt = new dg.optim.Adam(ps, { lr: ADAM.lr, betas: [...ADAM.betas], eps: ADAM.eps });
+      const update = dg.compile(() => opt.step());
       return {
         ps,
-        step: () => void opt.step(),
+        step: () => void update(),
         // nothing to read back: wait for the queued updates
         sync: () => dg.synchronize(),
         dispose: () => ps.forEach((p) => (p.grad?.dispose(), p.dispose())),

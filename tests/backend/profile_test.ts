@@ -46,7 +46,7 @@ Deno.test({
         randn([4]).exp().dispose();
         throw new Error("boom");
       }), /boom/);
-    const times = await profileKernels(() => randn([8]).neg().dispose());
+    const times = await profileKernels(() => randn([8]).neg().realize().dispose());
     assert.ok(times.some((t) => t.name.includes("neg")), times.map((t) => t.name).join());
   },
 });

@@ -15,7 +15,7 @@
  * generated JavaScript computes in float64 like the reference, at 1e-12; integers and bools exact.
  */
 import assert from "node:assert/strict";
-import { gradcheck, gradgradcheck, type Tensor, tensor } from "../../mod.ts";
+import { gradcheck, gradgradcheck, setEager, type Tensor, tensor } from "../../mod.ts";
 import type { Backend, DType, Operand, View } from "../../lib/backend/backend.ts";
 import { backendFor, ensureWebGPU } from "../../lib/tensor/device.ts";
 import { ELEMENTWISE, type ElementwiseOp, paramValues } from "../../lib/ops/table.ts";
@@ -104,10 +104,15 @@ async function run(
   dtypes: DType[],
   out: DType,
   params: readonly number[],
+  kernel: "elementwise" | "evaluate" = "elementwise",
 ) {
   const storages = data.map((d, k) => b.upload(d, dtypes[k]));
   const operands: Operand[] = storages.map((storage, k) => ({ storage, view: views[k] }));
-  const s = b.elementwise(op, operands, out, params);
+  // the lazy engine's kernel: the op as a one-node program, its params literals as the engine writes them
+  const expr: Expr = { op, args: operands.map((_, k) => ({ input: k })), params: params.map((v) => ({ const: v })) };
+  const s = kernel === "evaluate"
+    ? b.evaluate!([expr], operands, [out], [])[0]
+    : b.elementwise(op, operands, out, params);
   try {
     return await b.read(s);
   } finally {
@@ -120,8 +125,8 @@ function tolerance(e: AnyElementwiseEntry, dtype: DType) {
   return e.tolerance ?? { rtol: 1e-5, atol: 1e-6 };
 }
 
-/** The webgpu kernel of `op` against the reference on every layout, dtype and param set. */
-async function checkKernel(op: ElementwiseOp, e: AnyElementwiseEntry) {
+/** A webgpu kernel of `op` (eager or lazy) against the reference on every layout, dtype and param set. */
+async function checkKernel(op: ElementwiseOp, e: AnyElementwiseEntry, kernel: "elementwise" | "evaluate") {
   for (const dtype of kernelDtypes(e)) {
     for (const params of paramSets(e)) {
       const values = paramValues(e, Object.values(params));
@@ -131,8 +136,9 @@ async function checkKernel(op: ElementwiseOp, e: AnyElementwiseEntry) {
         const out = outDtypeOf(e, dtype);
         const vs = views.map(([, v]) => v);
         const want = await run(ref, op, data, vs, dtypes, out, values);
-        const got = await run(gpu!, op, data, vs, dtypes, out, values);
-        assertClose(got, want, { ...tolerance(e, dtype), what: `${op} ${dtype} ${JSON.stringify(params)} ${name}` });
+        const got = await run(gpu!, op, data, vs, dtypes, out, values, kernel);
+        const what = `${op} ${kernel} ${dtype} ${JSON.stringify(params)} ${name}`;
+        assertClose(got, want, { ...tolerance(e, dtype), what });
       }
     }
   }
@@ -289,7 +295,11 @@ async function checkSpecial(op: ElementwiseOp, e: AnyElementwiseEntry, device: "
 for (const [op, e] of entries) {
   Deno.test(`op table: ${op}`, async (t) => {
     if (gpu) {
-      await t.step("webgpu kernel matches the reference (odd sizes, views, broadcasting)", () => checkKernel(op, e));
+      await t.step(
+        "webgpu kernel matches the reference (odd sizes, views, broadcasting)",
+        () => checkKernel(op, e, "elementwise"),
+      );
+      await t.step("lazy engine's kernel matches the reference", () => checkKernel(op, e, "evaluate"));
       await t.step("fused kernel matches the reference", () => checkFused(op, e));
     }
     await t.step("generated JavaScript matches the reference closure", () => checkJs(op, e));
@@ -299,7 +309,17 @@ for (const [op, e] of entries) {
     }
     if (fixtureCurrent) {
       await t.step("special values match PyTorch on cpu", () => checkSpecial(op, e, "cpu"));
-      if (gpu) await t.step("special values match PyTorch on webgpu", () => checkSpecial(op, e, "webgpu"));
+      if (gpu) {
+        await t.step("special values match PyTorch on webgpu (lazy)", () => checkSpecial(op, e, "webgpu"));
+        await t.step("special values match PyTorch on webgpu (eager)", async () => {
+          const before = setEager(true);
+          try {
+            await checkSpecial(op, e, "webgpu");
+          } finally {
+            setEager(before);
+          }
+        });
+      }
     }
   });
 }

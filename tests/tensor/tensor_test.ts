@@ -406,12 +406,12 @@ Deno.test("dropout keeps the expectation and zeroes about p of the elements", as
 
 Deno.test("tidy releases intermediates and keeps the returned tensors", async () => {
   const x = f([1, 2, 3]);
-  const work = () => x.mul(2).add(1).exp().log();
+  const work = () => x.mul(2).add(1).exp().log().realize();
   tidy(work).dispose(); // warm the scalar-constant cache
   const before = memoryStats().liveStorages;
   const y = tidy(work);
   assert.equal(memoryStats().liveStorages, before + 1);
-  const { a, list } = tidy(() => ({ a: x.add(1), list: [x.add(2), x.sub(3)] }));
+  const { a, list } = tidy(() => ({ a: x.add(1).realize(), list: [x.add(2).realize(), x.sub(3).realize()] }));
   assert.equal(memoryStats().liveStorages, before + 4);
   // counts are checked before any await: the garbage collector may release unrelated tensors there
   await assertTensorClose(y, [3, 5, 7], TOL);
