@@ -147,6 +147,33 @@ const lines: string[] = [`root ${root}`];
   );
 }
 
+// ---- a memory-bound op: a + b over 1M float32, 20 per sync, against a Float32Array copy --------------
+{
+  const n = 1 << 20;
+  const a = dg.randn([n]), b = dg.randn([n]);
+  const times: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const t0 = performance.now();
+    const out = Array.from({ length: 20 }, () => {
+      const y = a.add(b);
+      (y as { realize?: () => unknown }).realize?.();
+      return y;
+    });
+    await dg.synchronize();
+    if (r > 0) times.push((performance.now() - t0) / 20);
+    out.forEach((y) => y.dispose());
+  }
+  const src = new Float32Array(n), dst = new Float32Array(n);
+  const t0 = performance.now();
+  for (let i = 0; i < 50; i++) dst.set(src);
+  const copyGBs = (8 * n * 50) / (performance.now() - t0) / 1e6;
+  const ms = median(times);
+  lines.push(
+    `add 1M: ${f2(ms)} ms per add incl. a sync per 20 (${f2((12 * n) / ms / 1e6)} GB/s), ` +
+      `Float32Array copy ${f2(copyGBs)} GB/s`,
+  );
+}
+
 // ---- training steps ----------------------------------------------------------------------------
 for (
   const kind

@@ -219,6 +219,19 @@ def matmul(torch, n, runs, target_ms):
             "runs": runs, "all": allg}
 
 
+def blas_libraries(torch):
+    """The BLAS shared libraries this process mapped after one matmul (Debian's torch reports
+    BLAS_INFO=generic and calls whatever libblas.so.3 resolves to: OpenBLAS when
+    libopenblas0-pthread is installed, else the slow reference BLAS)."""
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    try:
+        with open("/proc/self/maps") as f:
+            paths = {line.split()[-1] for line in f if "blas" in line.lower() and "/" in line}
+    except OSError:
+        return "unknown"
+    return ", ".join(sorted(os.path.realpath(p) for p in paths)) or "none found"
+
+
 def main():
     args = sys.argv[1:]
     try:
@@ -229,7 +242,10 @@ def main():
     threads = os.cpu_count() or 1
     torch.set_num_threads(threads)
     notes = [f"torch.set_num_threads({threads})"]
-    result = {"peer": "pytorch-cpu", "description": f"PyTorch {torch.__version__} CPU, {threads} threads",
+    blas = blas_libraries(torch)
+    print(f"[pytorch-cpu] BLAS: {blas}", file=sys.stderr)
+    result = {"peer": "pytorch-cpu",
+              "description": f"PyTorch {torch.__version__} CPU, {threads} threads, BLAS {blas}",
               "version": torch.__version__, "matmul": [], "notes": notes}
     sizes = [int(s) for s in opt(args, "sizes", "").split(",") if s]
     runs = int(opt(args, "runs", "5"))
