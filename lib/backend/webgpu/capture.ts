@@ -12,6 +12,7 @@ import type { Binding } from "./bind_groups.ts";
 import type { Kernel } from "./kernels.ts";
 import type { PooledBuffer } from "./pool.ts";
 import type { WebGPUStorage } from "./storage.ts";
+import { tuningEpoch } from "./matmul_tuning.ts";
 
 /** How a dynamic uniform word is written from its param's value. */
 export type WordEncoding = "f32" | "i32" | "u32";
@@ -82,6 +83,8 @@ export class CaptureLog {
   readonly outside = new Map<PooledBuffer, WebGPUStorage>();
   /** Buffers of storages freed during the trace that were alive before it (pinned until the end). */
   readonly freedOutside = new Set<PooledBuffer>();
+  /** The matmul tuning epoch the trace chose its kernels in (matmul_tuning.ts). */
+  readonly epoch = tuningEpoch();
   constructor(
     /** The step's argument storages, whose buffers a replay rebinds. */
     readonly args: readonly WebGPUStorage[],
@@ -353,9 +356,9 @@ export class Recording {
     });
   }
 
-  /** Whether every storage from outside that the step binds is still alive. */
+  /** Whether every storage from outside that the step binds is still alive, and no kernel choice changed since. */
   isValid(): boolean {
-    if (this.#disposed) return false;
+    if (this.#disposed || tuningEpoch() !== this.log.epoch) return false;
     for (const [buf, s] of this.log.outside) if (s.buf !== buf) return false;
     return true;
   }

@@ -9,7 +9,6 @@
  * of them, so the choice changes speed only, never a single bit of the result.
  * @module
  */
-import { isTracing } from "../capture.ts";
 import type { DeviceLimits } from "./device.ts";
 import { UniformBlock } from "./kernels.ts";
 import type { GpuContext } from "./storage.ts";
@@ -98,6 +97,15 @@ interface DeviceChoices {
 const byDevice = new WeakMap<object, DeviceChoices>();
 let pinned: MatmulTiling | null = null;
 let autoTune = true;
+let epoch = 0;
+
+/**
+ * Counts the times a trial replaced the default tiling of a class: a step recorded before then
+ * (capture.ts) uses the default and is traced again to use the winner.
+ */
+export function tuningEpoch(): number {
+  return epoch;
+}
 
 function choicesOf(ctx: object): DeviceChoices {
   let c = byDevice.get(ctx);
@@ -121,7 +129,7 @@ export function setMatmulAutoTune(on: boolean): void {
 
 /**
  * The tiling for a product of shape class `cls` on device `ctx`: the pinned one, else the cached
- * winner, else {@link DEFAULT_TILING} — and, the first time a class is seen outside a capture,
+ * winner, else {@link DEFAULT_TILING} — and, the first time a class is seen (inside a capture too),
  * starts `time` (which submits its trial at once and resolves later) and caches its fastest.
  */
 export function chooseTiling(ctx: object, cls: string, time: TilingTimer): MatmulTiling {
@@ -129,8 +137,10 @@ export function chooseTiling(ctx: object, cls: string, time: TilingTimer): Matmu
   const c = choicesOf(ctx);
   const won = c.winners.get(cls);
   if (won) return won;
-  if (!autoTune || isTracing()) return DEFAULT_TILING;
-  // the default stands for the class until the timings arrive (and if they never do)
+  if (!autoTune) return DEFAULT_TILING;
+  // The default stands for the class until the timings arrive (and if they never do). A trial is
+  // its own submission on the raw device, so it may start while a step is traced: the recording
+  // keeps the default, and is traced again once a winner replaces it (tuningEpoch).
   c.winners.set(cls, DEFAULT_TILING);
   const trial = time();
   if (!trial) return DEFAULT_TILING;
@@ -141,6 +151,7 @@ export function chooseTiling(ctx: object, cls: string, time: TilingTimer): Matmu
     });
     if (Number.isNaN(ms[best])) return;
     c.winners.set(cls, MATMUL_CONFIGS[best]);
+    if (MATMUL_CONFIGS[best] !== DEFAULT_TILING) epoch++;
     const named: Record<string, number> = {};
     ms.forEach((v, i) => named[tilingName(MATMUL_CONFIGS[i])] = v);
     c.results.push({ shapeClass: cls, winner: tilingName(MATMUL_CONFIGS[best]), ms: named });
