@@ -200,7 +200,10 @@ export interface LazyOperand {
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One operand's part of a new chain. */
@@ -301,11 +304,13 @@ export function chainOf(
 ): Pending {
   const limits = backend.evaluateLimits!;
   // constants become uniform params, unless nothing else would give the kernel an operand
-  const constantsAsParams = operands.some((t) => !constantParts.has(t));
+  let constantsAsParams = false;
+  for (const t of operands) if (!constantParts.has(t)) constantsAsParams = true;
   let parts = operands.map((t) => partOf(op, t, shape, false, constantsAsParams));
   let leaves = unionLeaves(parts);
   let scalars = unionScalars(parts);
-  let nodes = parts.reduce((n, p) => n + p.nodes, 1);
+  let nodes = 1;
+  for (const p of parts) nodes += p.nodes;
   if (!fits(limits, leaves, scalars.size, nodes, shape.length)) {
     for (const p of parts) if (p.held) { for (const l of p.leaves) l.ref.release(); }
     parts = operands.map((t) => partOf(op, t, shape, true, constantsAsParams));

@@ -31,6 +31,29 @@ let constantCount = 0;
  * that changes every step must not pin a storage per step).
  */
 export function constant(value: number, dtype: DType, device: Device): Tensor {
+  // a chain like x·c + d looks up the same few constants every op: check the last two first
+  for (const hit of recentConstants) {
+    if (
+      hit !== null && Object.is(hit.value, value) && hit.dtype === dtype && hit.device === device &&
+      !hit.t.isDisposed && hit.backend === backendFor(device)
+    ) {
+      return hit.t;
+    }
+  }
+  const t = cachedConstant(value, dtype, device);
+  recentConstants[recentNext] = { value, dtype, device, t, backend: backendFor(device) };
+  recentNext = 1 - recentNext;
+  return t;
+}
+
+/** The last two constants {@link constant} returned (with the backend they were made on). */
+const recentConstants: ({ value: number; dtype: DType; device: Device; t: Tensor; backend: unknown } | null)[] = [
+  null,
+  null,
+];
+let recentNext = 0;
+
+function cachedConstant(value: number, dtype: DType, device: Device): Tensor {
   const group = device + dtype;
   let byValue = constants.get(group);
   if (!byValue) constants.set(group, byValue = new Map());
