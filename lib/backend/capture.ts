@@ -55,8 +55,8 @@ export function endTrace(): { hooks: (() => void)[]; assignments: Map<object, un
 
 /**
  * Notes that `target` (a tensor) is about to replace its storage `before` (in-place updates of
- * parameters and optimizer state): a replay reads the first storage, so the step's end copies
- * the new values back into it. A no-op outside a trace.
+ * parameters and optimizer state): the recording reads the first storage and writes the new one,
+ * so replays alternate between the two (lib/jit/compile.ts). A no-op outside a trace.
  */
 export function noteAssignment(target: object, before: unknown): void {
   if (trace !== null && !trace.assignments.has(target)) trace.assignments.set(target, before);

@@ -272,7 +272,7 @@ export class Tensor {
     const ref = c.#live("assign");
     ref.refs++;
     const old = this.#live("assign");
-    // a traced step (compile) copies the final values back into this first storage (see lib/jit)
+    // a traced step (compile) alternates between this first storage and the new one (see lib/jit)
     if (isTracing()) noteAssignment(this, { ref: old, layout: this.layout });
     this.#ref = ref;
     finalizer.unregister(this);
