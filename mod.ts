@@ -23,7 +23,7 @@ import { initDevices } from "./lib/tensor/device.ts";
 await initDevices();
 
 export { type NestedArray, type ReduceOptions, Tensor, type TensorLike } from "./lib/tensor/tensor.ts";
-export type { DType, HostArray, MemoryStats } from "./lib/backend/backend.ts";
+export type { DType, HostArray, MemoryStats, View } from "./lib/backend/backend.ts";
 export {
   type Device,
   getDefaultDevice,
@@ -58,11 +58,12 @@ export { where } from "./lib/tensor/ops_elementwise.ts";
 export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
 export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
 export { keep, tidy } from "./lib/tensor/scope.ts";
-export { isGradEnabled, noGrad } from "./lib/tensor/tape.ts";
+export { type GradFn, isGradEnabled, noGrad } from "./lib/tensor/tape.ts";
+export type { SliceSpec } from "./lib/tensor/ops_movement.ts";
 export { isEager, setEager } from "./lib/tensor/lazy.ts";
 export { compile, type CompiledFunction, type CompileStats } from "./lib/jit/compile.ts";
 export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
-export { gradcheck, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
+export { gradcheck, type GradcheckFn, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
 export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";
 export { memoryStats, synchronize } from "./lib/memory.ts";
 export { type KernelTime, profileKernels } from "./lib/profile.ts";
@@ -80,9 +81,11 @@ export {
   BertModel,
   type BertOutput,
 } from "./lib/models/bert.ts";
+// the types BERT's public fields and base class name (their classes are `nn.Module`, `nn.Linear`, `nn.Dropout`)
+export type { Dropout, Linear, Module, StateDict } from "./lib/nn/mod.ts";
 export { loadPretrained, type LoadPretrainedOptions } from "./lib/models/bert_pretrained.ts";
 export * as plot from "./lib/plot/mod.ts";
-export { Progress, progress, type ProgressOptions } from "./lib/progress.ts";
+export { type Metrics, Progress, progress, type ProgressMode, type ProgressOptions } from "./lib/progress.ts";
 export { type LoggedStep, MetricLogger, type MetricLoggerOptions } from "./lib/metric_logger.ts";
 export { PendingRead, readLater } from "./lib/tensor/readback.ts";
 export type { FormatOptions } from "./lib/tensor/format.ts";

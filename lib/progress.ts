@@ -233,6 +233,7 @@ export class Progress<T = number> implements Iterable<T>, AsyncIterable<T> {
     return { label, percent, bar: bar(frac, this.#options.barWidth ?? 24), frac, stats, metrics };
   }
 
+  /** Iterates the source, advancing the bar per item and closing it at the end (sync sources only). */
   *[Symbol.iterator](): Iterator<T> {
     if (!this.#source || !(Symbol.iterator in Object(this.#source))) {
       throw new TypeError("progress: the source is async-only; iterate with `for await`");
@@ -248,6 +249,7 @@ export class Progress<T = number> implements Iterable<T>, AsyncIterable<T> {
     }
   }
 
+  /** Iterates the source (sync or async), advancing the bar per item and closing it at the end. */
   async *[Symbol.asyncIterator](): AsyncIterator<T> {
     this.#draw(true);
     try {

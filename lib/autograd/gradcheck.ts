@@ -20,7 +20,8 @@ export interface GradcheckOptions {
   rtol?: number;
 }
 
-type Fn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
+/** A function gradcheck differentiates: tensors in, one tensor or several out. */
+export type GradcheckFn = (...inputs: Tensor[]) => Tensor | readonly Tensor[];
 
 function flatOutput(out: Tensor | readonly Tensor[]): Tensor {
   const list = out instanceof Tensor ? [out] : [...out];
@@ -56,7 +57,11 @@ function rebuild(host: { values: Float64Array; shape: readonly number[]; float: 
  * assert.equal(await gradcheck((x) => x.tanh().sum(), [randn([3])]), true);
  * ```
  */
-export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<true> {
+export async function gradcheck(
+  fn: GradcheckFn,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): Promise<true> {
   const eps = options.eps ?? 1e-6, atol = options.atol ?? 1e-5, rtol = options.rtol ?? 1e-3;
   const hosts = await Promise.all(inputs.map(toCpu64));
   const xs = hosts.map(rebuild);
@@ -123,7 +128,11 @@ export async function gradcheck(fn: Fn, inputs: readonly Tensor[], options: Grad
  * Checks second derivatives: the gradient of `fn`'s vector-Jacobian product (with a random
  * output cotangent) against finite differences, through `createGraph`.
  */
-export async function gradgradcheck(fn: Fn, inputs: readonly Tensor[], options: GradcheckOptions = {}): Promise<true> {
+export async function gradgradcheck(
+  fn: GradcheckFn,
+  inputs: readonly Tensor[],
+  options: GradcheckOptions = {},
+): Promise<true> {
   const hosts = await Promise.all(inputs.map(toCpu64));
   const xs = hosts.map(rebuild);
   const out = flatOutput(fn(...xs));

@@ -28,8 +28,11 @@ export const MAX_RANK = 8;
 
 /** How a kernel reads a storage; every field is in elements. */
 export interface View {
+  /** Size of each dimension. */
   shape: readonly number[];
+  /** Element step of each dimension in the storage (0 where broadcast). */
   strides: readonly number[];
+  /** Element offset of the first element. */
   offset: number;
 }
 

@@ -256,11 +256,25 @@ export interface BertOutput {
  * ```
  */
 export class BertModel extends Module {
+  /**
+   * Word, position and token-type embeddings, summed, then LayerNorm and dropout (`embeddings.*`).
+   * @internal its submodules follow Hugging Face's names; reach parameters through `stateDict()`
+   */
   embeddings: BertEmbeddings;
+  /**
+   * The stack of `numHiddenLayers` transformer layers (`encoder.layer.<i>.*`).
+   * @internal its submodules follow Hugging Face's names; reach parameters through `stateDict()`
+   */
   encoder: BertEncoder;
+  /**
+   * `tanh(W · h[CLS] + b)`, the pooled output (`pooler.dense.*`).
+   * @internal its submodules follow Hugging Face's names; reach parameters through `stateDict()`
+   */
   pooler: BertPooler;
+  /** The configuration the model was built with. */
   readonly config: BertConfig;
 
+  /** A randomly initialised model (HF's normal init with `initializerRange`); see `loadPretrained` for weights. */
   constructor(config: BertConfig | BertConfigOptions = {}) {
     super();
     const c = this.config = toConfig(config);
@@ -270,6 +284,7 @@ export class BertModel extends Module {
     initWeights(this, c.initializerRange);
   }
 
+  /** Hidden states and pooled output of int32 token ids `[N, L]` (see {@link BertInputs}). */
   override forward(inputIds: Tensor, inputs: BertInputs = {}): BertOutput {
     if (inputIds.dtype !== "int32" || inputIds.ndim !== 2) {
       throw new TypeError(`BertModel: inputIds must be int32 [N, L], got ${inputIds.dtype} [${inputIds.shape}]`);
@@ -343,11 +358,16 @@ export interface BertClassificationOutput extends BertOutput {
  * ```
  */
 export class BertForSequenceClassification extends Module {
+  /** The encoder (`bert.*`). */
   bert: BertModel;
+  /** Dropout on the pooled output (`hiddenDropoutProb`). */
   dropout: Dropout;
+  /** The head, `[numLabels, hiddenSize]` (`classifier.*`). */
   classifier: Linear;
+  /** The configuration the model was built with. */
   readonly config: BertConfig;
 
+  /** A randomly initialised model; see `loadPretrained` for weights. */
   constructor(config: BertConfig | BertConfigOptions = {}) {
     super();
     const c = this.config = toConfig(config);
@@ -357,6 +377,7 @@ export class BertForSequenceClassification extends Module {
     initWeights(this.classifier, c.initializerRange);
   }
 
+  /** Logits `[N, numLabels]` of int32 token ids `[N, L]`, and the loss when `labels` are given. */
   override forward(inputIds: Tensor, inputs: BertClassificationInputs = {}): BertClassificationOutput {
     const out = this.bert.forward(inputIds, inputs);
     const logits = this.classifier.forward(this.dropout.forward(out.poolerOutput));

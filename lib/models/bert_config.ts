@@ -75,21 +75,36 @@ const JSON_KEYS: Record<string, keyof BertConfigOptions> = {
  * ```
  */
 export class BertConfig {
+  /** Size of the word-piece vocabulary. */
   readonly vocabSize: number;
+  /** Width of the hidden states. */
   readonly hiddenSize: number;
+  /** Number of encoder layers. */
   readonly numHiddenLayers: number;
+  /** Attention heads per layer; must divide `hiddenSize`. */
   readonly numAttentionHeads: number;
+  /** Width of the feed-forward layer. */
   readonly intermediateSize: number;
+  /** Feed-forward activation. */
   readonly hiddenAct: BertActivation;
+  /** Dropout after embeddings and every dense output. */
   readonly hiddenDropoutProb: number;
+  /** Dropout on the attention probabilities. */
   readonly attentionProbsDropoutProb: number;
+  /** Longest sequence the position table covers. */
   readonly maxPositionEmbeddings: number;
+  /** Number of segment (token type) ids. */
   readonly typeVocabSize: number;
+  /** LayerNorm epsilon. */
   readonly layerNormEps: number;
+  /** Standard deviation of the normal initialisation of weights. */
   readonly initializerRange: number;
+  /** Id of `[PAD]`: its word-embedding row starts at zero and gets no gradient. */
   readonly padTokenId: number;
+  /** Outputs of the sequence-classification head. */
   readonly numLabels: number;
 
+  /** A configuration with HF's `bert-base-uncased` defaults for every option not given. */
   constructor(options: BertConfigOptions = {}) {
     this.vocabSize = options.vocabSize ?? 30522;
     this.hiddenSize = options.hiddenSize ?? 768;

@@ -73,6 +73,7 @@ export async function loadPretrained(
   dir: string | URL,
   options: LoadPretrainedOptions & { model: "sequenceClassification" },
 ): Promise<BertForSequenceClassification>;
+/** Loads a Hugging Face BERT checkpoint folder as a {@link BertModel} (the default `model: "base"`). */
 export async function loadPretrained(
   dir: string | URL,
   options?: LoadPretrainedOptions & { model?: "base" },

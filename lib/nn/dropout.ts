@@ -21,12 +21,14 @@ export class Dropout extends Module {
   /** Probability of zeroing an element. */
   readonly p: number;
 
+  /** Dropout with probability `p` (a number, or `{ p }`; default 0.5). */
   constructor(p: number | { p?: number } = 0.5) {
     super();
     this.p = typeof p === "number" ? p : p.p ?? 0.5;
     if (!(this.p >= 0 && this.p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${this.p}`);
   }
 
+  /** In training mode zeroes each element with probability p and scales the rest by 1/(1 − p); else returns x. */
   override forward(x: Tensor): Tensor {
     return dropout(x, this.p, this.training);
   }

@@ -39,6 +39,7 @@ export class Linear extends Module {
   /** `[outFeatures]`, or null without bias. */
   bias: Tensor | null;
 
+  /** A layer mapping `inFeatures` to `outFeatures`, initialised as PyTorch's (Kaiming-uniform weight, uniform bias). */
   constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
     super();
     checkFeatures("Linear", "inFeatures", inFeatures);
@@ -58,6 +59,7 @@ export class Linear extends Module {
     }
   }
 
+  /** `x Wᵀ + b` over the last dim of `x`. */
   override forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

@@ -3,6 +3,7 @@
  * @module
  */
 export { Module, type StateDict } from "./module.ts";
+/** `nn.utils`: gradient clipping. */
 export * as utils from "./utils.ts";
 export * from "../losses/modules.ts";
 export * as init from "./init.ts";

@@ -77,7 +77,10 @@ export interface GradFn {
   released: boolean;
   /** Where the op was called (a stack trace), captured only under `detectAnomaly`. */
   stack?: string;
-  /** The library calls whose output this is: each holds its leftovers until this node is released. */
+  /**
+   * The library calls whose output this is: each holds its leftovers until this node is released.
+   * @internal
+   */
   owners?: OwnedGroup[];
   /**
    * The sum of the inputs' in-place write counters (`Tensor.version`) when the op was recorded:

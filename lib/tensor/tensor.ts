@@ -190,12 +190,18 @@ export class Tensor {
     return this.pendingChain() !== null;
   }
 
-  /** Internal: the storage, checked to be alive; `op` names the caller in errors. */
+  /**
+   * Internal: the storage, checked to be alive; `op` names the caller in errors.
+   * @internal
+   */
   storage(op: string): Storage {
     return this.#live(op).storage;
   }
 
-  /** Internal: the backend of this tensor's device. */
+  /**
+   * Internal: the backend of this tensor's device.
+   * @internal
+   */
   get backend(): Backend {
     return backendFor(this.device);
   }
@@ -397,6 +403,7 @@ export class Tensor {
     return `Tensor(shape=[${this.shape}], dtype=${this.dtype}, device=${this.device}${flags})`;
   }
 
+  /** What `console.log` and Deno's inspector print: the short description ({@link toString}). */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }
