@@ -10,9 +10,11 @@
 import type { DynamicParam } from "../capture.ts";
 import type { Binding } from "./bind_groups.ts";
 import type { Kernel } from "./kernels.ts";
+import type { Recorder } from "./recorder.ts";
 import type { PooledBuffer } from "./pool.ts";
 import type { WebGPUStorage } from "./storage.ts";
 import { tuningEpoch } from "./matmul_tuning.ts";
+import { Recording, remapCommands, shareTemporaries } from "./recording.ts";
 
 /** How a dynamic uniform word is written from its param's value. */
 export type WordEncoding = "f32" | "i32" | "u32";
@@ -145,20 +147,8 @@ export function firstDifference(a: readonly string[], b: readonly string[]): str
 /** What a capture needs from the runtime. */
 export interface CaptureHost {
   readonly device: GPUDevice;
-  /** Appends a dispatch to the pending batch (with `group` when known); returns the bind group used. */
-  dispatch(
-    kernel: Kernel,
-    words: Uint32Array,
-    bindings: readonly Binding[],
-    grid: readonly [number, number, number],
-    group?: GPUBindGroup,
-  ): GPUBindGroup;
-  /** The pending batch's encoder with its compute pass closed. */
-  copyEncoder(): GPUCommandEncoder;
-  /** Submits the pending batch. */
-  submit(): void;
-  /** The pending batch's id (buffers it uses are marked with it). */
-  readonly batchId: number;
+  /** The runtime's batches: replays dispatch (with the bind group they looked up), copy and submit through it. */
+  readonly recorder: Recorder;
   /** Returns a buffer to the pool. */
   release(buf: PooledBuffer): void;
   /** A live storage over `buf` (counted as live). */
@@ -167,7 +157,8 @@ export interface CaptureHost {
   restoreFault(fault: CapturedFault): void;
 }
 
-function unpin(host: CaptureHost, buf: PooledBuffer): void {
+/** Drops one recording's hold on `buf`; the last one returns an orphaned buffer to the pool. */
+export function unpin(host: CaptureHost, buf: PooledBuffer): void {
   buf.pins = (buf.pins ?? 1) - 1;
   if (buf.pins === 0 && buf.orphan) {
     buf.orphan = false;
@@ -315,185 +306,57 @@ export class Capture {
   }
 }
 
-/** A finished recording: {@link StepRecording} on WebGPU. */
-export class Recording {
-  readonly signature: readonly string[];
-  readonly dispatches: number;
-  /** Per command, the positions of bindings (or copy ends) that are argument k. */
-  readonly #argSlots: (readonly (readonly [number, number])[] | null)[];
-  #disposed = false;
-  /** The commands with every swapped pair's buffers exchanged; null without swaps. */
-  readonly #swapped: CapturedCommand[] | null;
-  /** Which list the next replay walks: the swapped one right after the trace. */
-  #phase: 0 | 1 = 1;
-  /** Per list, the bind group of each dispatch that binds no argument (its buffers never change). */
-  readonly #groups: (GPUBindGroup | undefined)[][] = [[], []];
-
-  constructor(
-    readonly host: CaptureHost,
-    readonly log: CaptureLog,
-    readonly kept: readonly PooledBuffer[],
-    swaps: readonly (readonly [WebGPUStorage, WebGPUStorage])[],
-    signature: readonly string[],
-  ) {
-    this.signature = signature;
-    this.#swapped = swaps.length ? swappedCommands(log.commands, swaps) : null;
-    this.dispatches = log.commands.filter((c) => c.kind === "dispatch").length;
-    const argIndex = new Map(log.args.map((s, k) => [s.buf!, k]));
-    this.#argSlots = log.commands.map((c) => {
-      const slots: [number, number][] = [];
-      if (c.kind === "dispatch") {
-        c.bindings.forEach((b, i) => {
-          const k = argIndex.get(b.buf);
-          if (k !== undefined) slots.push([i, k]);
-        });
-      } else if (c.kind === "copy") {
-        const s = argIndex.get(c.src), d = argIndex.get(c.dst);
-        if (s !== undefined) slots.push([0, s]);
-        if (d !== undefined) slots.push([1, d]);
-      }
-      return slots.length ? slots : null;
-    });
-  }
-
-  /** Whether every storage from outside that the step binds is still alive, and no kernel choice changed since. */
-  isValid(): boolean {
-    if (this.#disposed || tuningEpoch() !== this.log.epoch) return false;
-    for (const [buf, s] of this.log.outside) if (s.buf !== buf) return false;
-    return true;
-  }
-
-  /**
-   * Records the commands again; returns 1 when it ran them with the swapped pairs exchanged (the
-   * replaced tensors now hold their pre-trace storages), 0 when as traced. Replays alternate, so
-   * no parameter is copied: each replay reads what the previous one wrote.
-   */
-  replay(args: readonly WebGPUStorage[]): 0 | 1 {
-    if (this.#disposed) throw new Error("compile: the step's recording was disposed");
-    const phase = this.#swapped === null ? 0 : this.#phase;
-    this.#phase = phase === 1 ? 0 : 1;
-    const commands = phase === 1 ? this.#swapped! : this.log.commands;
-    let uploads = false;
-    for (const c of commands) if (c.kind === "upload") uploads = true;
-    if (uploads) {
-      // the previous replay's commands must reach the queue before these writes overtake them
-      this.host.submit();
-      for (const c of commands) {
-        if (c.kind === "upload") this.host.device.queue.writeBuffer(c.buf.buffer, c.offset, c.data);
-      }
-    }
-    for (const f of this.log.faults) this.host.restoreFault(f);
-    for (let i = 0; i < commands.length; i++) {
-      const c = commands[i];
-      const slots = this.#argSlots[i];
-      if (c.kind === "dispatch") {
-        if (c.dynamic !== null) { for (const d of c.dynamic) c.words[d.word] = encodeWord(d.enc, d.get()); }
-        if (slots !== null) {
-          for (const [b, k] of slots) {
-            const s = args[k];
-            c.bindings[b] = { buf: s.buf!, size: c.bindings[b].size, offset: s.byteOffset || undefined };
-          }
-        }
-        if (slots !== null) this.host.dispatch(c.kernel, c.words, c.bindings, c.grid);
-        else this.#groups[phase][i] = this.host.dispatch(c.kernel, c.words, c.bindings, c.grid, this.#groups[phase][i]);
-      } else if (c.kind === "copy") {
-        if (slots !== null) {
-          for (const [end, k] of slots) {
-            if (end === 0) c.src = args[k].buf!;
-            else c.dst = args[k].buf!;
-          }
-        }
-        c.src.lastUsed = c.dst.lastUsed = this.host.batchId;
-        this.host.copyEncoder().copyBufferToBuffer(c.src.buffer, c.srcOffset, c.dst.buffer, c.dstOffset, c.bytes);
-      }
-    }
-    return phase;
-  }
-
-  dispose(): void {
-    if (this.#disposed) return;
-    this.#disposed = true;
-    for (const buf of this.kept) unpin(this.host, buf);
-  }
-}
-
-/** `commands` with the buffers of each pair exchanged (fresh command objects; the originals stay). */
-function swappedCommands(
-  commands: readonly CapturedCommand[],
-  swaps: readonly (readonly [WebGPUStorage, WebGPUStorage])[],
-): CapturedCommand[] {
-  const partner = new Map<PooledBuffer, PooledBuffer>();
-  for (const [a, b] of swaps) {
-    if (a.byteOffset !== 0 || b.byteOffset !== 0) {
-      throw new Error("compile: internal error: a replaced storage is a window of a larger buffer");
-    }
-    partner.set(a.buf!, b.buf!).set(b.buf!, a.buf!);
-  }
-  const map = (b: PooledBuffer) => partner.get(b) ?? b;
-  return commands.map((c): CapturedCommand => {
-    if (c.kind === "dispatch") {
-      return { ...c, words: c.words.slice(), bindings: c.bindings.map((b) => ({ ...b, buf: map(b.buf) })) };
-    }
-    if (c.kind === "copy") return { ...c, src: map(c.src), dst: map(c.dst) };
-    return { ...c, buf: map(c.buf) };
-  });
-}
-
-/** Calls `visit` with each buffer a command references. */
-function eachBuffer(c: CapturedCommand, visit: (buf: PooledBuffer) => void): void {
-  if (c.kind === "dispatch") { for (const b of c.bindings) visit(b.buf); }
-  else if (c.kind === "copy") {
-    visit(c.src);
-    visit(c.dst);
-  } else visit(c.buf);
-}
-
 /**
- * A buffer for each temporary (a buffer of `temporaries`) such that two temporaries used by
- * overlapping ranges of commands never share one: a greedy interval assignment per capacity, in
- * order of first use. Uploads run before the commands on replay, so an uploaded buffer's range
- * starts at the first command. Returns the temporaries that move, mapped to their new buffer.
+ * A runtime's one capture slot: the trace in progress, if any. The runtime's `Backend` capture
+ * methods delegate here and its hooks (alloc, free, bind, dispatch, copy, upload) call `current`.
  */
-function shareTemporaries(
-  commands: readonly CapturedCommand[],
-  temporaries: ReadonlySet<PooledBuffer>,
-): Map<PooledBuffer, PooledBuffer> {
-  const first = new Map<PooledBuffer, number>(), last = new Map<PooledBuffer, number>();
-  commands.forEach((c, i) => {
-    const at = c.kind === "upload" ? 0 : i;
-    eachBuffer(c, (b) => {
-      if (!temporaries.has(b)) return;
-      if (!first.has(b) || at < first.get(b)!) first.set(b, at);
-      last.set(b, Math.max(last.get(b) ?? -1, i));
-    });
-  });
-  const byCapacity = new Map<number, PooledBuffer[]>();
-  const busyUntil = new Map<PooledBuffer, number>();
-  const remap = new Map<PooledBuffer, PooledBuffer>();
-  for (const b of [...first.keys()].sort((x, y) => first.get(x)! - first.get(y)!)) {
-    const pool = byCapacity.get(b.capacity) ?? [];
-    const free = pool.find((p) => busyUntil.get(p)! < first.get(b)!);
-    if (free) {
-      remap.set(b, free);
-      busyUntil.set(free, last.get(b)!);
-    } else {
-      pool.push(b);
-      byCapacity.set(b.capacity, pool);
-      busyUntil.set(b, last.get(b)!);
-    }
+export class CaptureSlot {
+  /** The trace in progress, or null. */
+  current: Capture | null = null;
+  constructor(readonly host: CaptureHost) {}
+
+  /** `Backend.beginCapture`, for the live argument storages. */
+  begin(args: readonly WebGPUStorage[]): void {
+    if (this.current !== null) throw new Error("compile: a step is already being captured on this device");
+    this.current = new Capture(this.host, args);
   }
-  return remap;
+
+  /** `Backend.endCapture`: the recording, or the error of a read the traced function attempted. */
+  end(swaps: readonly (readonly [WebGPUStorage, WebGPUStorage])[]): Recording {
+    const c = this.current;
+    if (c === null) throw new Error("compile: no step is being captured");
+    this.current = null;
+    if (c.readAttempted !== null) {
+      c.abort();
+      throw capturedReadError(c.readAttempted);
+    }
+    return c.finish(swaps);
+  }
+
+  /** `Backend.abortCapture`. */
+  abort(): void {
+    this.current?.abort();
+    this.current = null;
+  }
+
+  /** `Backend.reviveStorage`. */
+  revive(freed: WebGPUStorage): WebGPUStorage | null {
+    if (this.current === null) throw new Error("compile: reviveStorage outside a capture");
+    return this.current.revive(freed);
+  }
+
+  /** Refuses a read (`op`) while a step is traced; the trace's end refuses the capture too. */
+  refuseRead(op: string): void {
+    if (this.current === null) return;
+    this.current.readAttempted = op;
+    throw capturedReadError(op);
+  }
 }
 
-/** Rewrites the commands' buffers through `remap`. */
-function remapCommands(commands: CapturedCommand[], remap: ReadonlyMap<PooledBuffer, PooledBuffer>): void {
-  if (remap.size === 0) return;
-  const map = (b: PooledBuffer) => remap.get(b) ?? b;
-  commands.forEach((c, i) => {
-    if (c.kind === "dispatch") c.bindings.forEach((b, k) => (c.bindings[k] = { ...b, buf: map(b.buf) }));
-    else if (c.kind === "copy") {
-      c.src = map(c.src);
-      c.dst = map(c.dst);
-    } else commands[i] = { ...c, buf: map(c.buf) };
-  });
+/** The error of a read while a step is being captured: data-dependent steps cannot be replayed. */
+function capturedReadError(op: string): Error {
+  return new Error(
+    `compile: fn reads tensor values (${op}: data(), item(), toArray() or synchronize()) while it is being ` +
+      "captured; a replay cannot depend on values read back. Return the tensors from fn and read them after the call",
+  );
 }

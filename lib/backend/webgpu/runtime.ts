@@ -14,8 +14,8 @@ import { BufferPool } from "./pool.ts";
 import { KernelProfiler } from "./profiler.ts";
 import { type Binding, MAX_BATCH, Recorder } from "./recorder.ts";
 import { decode, type DeferredRead, ReadGroup, type ReadGroupHost } from "./read_group.ts";
-import { ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
-import { Capture, type CaptureHost } from "./capture.ts";
+import { deviceArray, ELEMENT_BYTES, type GpuContext, WebGPUStorage } from "./storage.ts";
+import { CaptureSlot } from "./capture.ts";
 import type { StepRecording } from "../backend.ts";
 
 /** Allocations from this size on are wrapped in an out-of-memory error scope. */
@@ -55,8 +55,8 @@ export abstract class GpuRuntime implements GpuContext {
   #liveBytes = 0;
   /** Why the device is unusable (lost or replaced by resetDevice), or null while it works. */
   #lost: string | null = null;
-  /** The step being traced for capture (lib/jit/compile.ts), or null. */
-  #capture: Capture | null = null;
+  /** The step being traced for capture (lib/jit/compile.ts), if any. */
+  readonly #captures: CaptureSlot;
   /** This runtime as the Backend its storages name: every instance is a WebGPUBackend (this class is abstract). */
   readonly #backend = this as this & Backend;
 
@@ -86,6 +86,17 @@ export abstract class GpuRuntime implements GpuContext {
       countWait: () => this.#waits++,
     };
     this.#storagePool.onDestroy = (b) => this.#recorder.dropBuffer(b);
+    this.#captures = new CaptureSlot({
+      device,
+      recorder: this.#recorder,
+      release: (buf) => this.#storagePool.release(buf),
+      wrap: (buf, size, dtype) => {
+        this.#liveStorages++;
+        this.#liveBytes += size * ELEMENT_BYTES;
+        return new WebGPUStorage(this.#backend, size, dtype, buf);
+      },
+      restoreFault: (f) => this.#faults.restore(f.id, f.opName, f.dim, f.size, f.describe),
+    });
     device.addEventListener("uncapturederror", (e) => {
       e.preventDefault();
       this.#report(() => describeGpuError((e as GPUUncapturedErrorEvent).error, "a kernel or allocation"));
@@ -101,54 +112,23 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** {@link Backend.beginCapture}. */
   beginCapture(args: readonly Storage[]): void {
-    if (this.#capture !== null) throw new Error("compile: a step is already being captured on this device");
-    this.#capture = new Capture(this.#captureHost, args.map((a) => this.live(a, "compile")));
+    this.#captures.begin(args.map((a) => this.live(a, "compile")));
   }
 
   /** {@link Backend.endCapture}. */
   endCapture(swaps: readonly (readonly [Storage, Storage])[] = []): StepRecording {
-    const c = this.#capture;
-    if (c === null) throw new Error("compile: no step is being captured");
-    this.#capture = null;
-    if (c.readAttempted !== null) {
-      c.abort();
-      throw capturedReadError(c.readAttempted);
-    }
-    return c.finish(swaps.map(([a, b]) => [this.live(a, "compile"), this.live(b, "compile")]));
+    return this.#captures.end(swaps.map(([a, b]) => [this.live(a, "compile"), this.live(b, "compile")]));
   }
 
   /** {@link Backend.abortCapture}. */
   abortCapture(): void {
-    this.#capture?.abort();
-    this.#capture = null;
+    this.#captures.abort();
   }
 
   /** {@link Backend.reviveStorage}. */
   reviveStorage(freed: Storage): Storage | null {
-    if (this.#capture === null) throw new Error("compile: reviveStorage outside a capture");
-    return this.#capture.revive(freed as WebGPUStorage);
+    return this.#captures.revive(freed as WebGPUStorage);
   }
-
-  get #captureHost(): CaptureHost {
-    const recorder = this.#recorder;
-    return this.#host ??= {
-      device: this.device,
-      dispatch: (kernel, words, bindings, grid, group) => recorder.dispatch(kernel, words, bindings, grid, group),
-      copyEncoder: () => recorder.copyEncoder(),
-      submit: () => recorder.submit(),
-      get batchId(): number {
-        return recorder.batchId;
-      },
-      release: (buf) => this.#storagePool.release(buf),
-      wrap: (buf, size, dtype) => {
-        this.#liveStorages++;
-        this.#liveBytes += size * ELEMENT_BYTES;
-        return new WebGPUStorage(this.#backend, size, dtype, buf);
-      },
-      restoreFault: (f) => this.#faults.restore(f.id, f.opName, f.dim, f.size, f.describe),
-    };
-  }
-  #host: CaptureHost | null = null;
 
   /** Whether the device was lost or replaced; every storage on it is then unusable. */
   get isLost(): boolean {
@@ -212,7 +192,7 @@ export abstract class GpuRuntime implements GpuContext {
     this.#liveStorages++;
     this.#liveBytes += bytes;
     const s = new WebGPUStorage(this.#backend, size, dtype, buf);
-    this.#capture?.onAlloc(s);
+    this.#captures.current?.onAlloc(s);
     return s;
   }
 
@@ -238,7 +218,7 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** @internal */
   bind(s: WebGPUStorage): Binding {
-    this.#capture?.onBind(s);
+    this.#captures.current?.onBind(s);
     return { buf: s.buf!, size: Math.max(ELEMENT_BYTES, s.bytes), offset: s.byteOffset };
   }
 
@@ -247,7 +227,7 @@ export abstract class GpuRuntime implements GpuContext {
     if (count <= 0) return;
     const encoder = this.#recorder.copyEncoder();
     src.buf!.lastUsed = dst.buf!.lastUsed = this.#recorder.batchId;
-    this.#capture?.onCopy(
+    this.#captures.current?.onCopy(
       src.buf!,
       src.byteOffset + from * ELEMENT_BYTES,
       dst.buf!,
@@ -280,7 +260,7 @@ export abstract class GpuRuntime implements GpuContext {
   /** @internal */
   registerFault(opName: string, dim: number, size: number, describe?: (index: number) => string): number {
     const id = this.#faults.register(opName, dim, size, describe);
-    this.#capture?.onFault({ id, opName, dim, size, describe });
+    this.#captures.current?.onFault({ id, opName, dim, size, describe });
     return id;
   }
 
@@ -309,7 +289,7 @@ export abstract class GpuRuntime implements GpuContext {
       }
     }
     this.#recorder.dispatch(kernel, uniform.words, bindings, grid);
-    this.#capture?.onDispatch(kernel, uniform.words, bindings, grid, uniform.dynamic, uniform.faultWords);
+    this.#captures.current?.onDispatch(kernel, uniform.words, bindings, grid, uniform.dynamic, uniform.faultWords);
   }
 
   // ---- storage ------------------------------------------------------------------
@@ -333,22 +313,10 @@ export abstract class GpuRuntime implements GpuContext {
     const n = data.length;
     const s = this.#wrap(n, dtype, this.#recorder.batchId, "upload");
     if (n === 0) return s;
-    let host: Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer>;
-    if (dtype === "float32") {
-      host = data instanceof Float32Array && data.buffer instanceof ArrayBuffer
-        ? data as Float32Array<ArrayBuffer>
-        : Float32Array.from(data);
-    } else if (dtype === "int32") {
-      host = data instanceof Int32Array && data.buffer instanceof ArrayBuffer
-        ? data as Int32Array<ArrayBuffer>
-        : Int32Array.from(data);
-    } else {
-      host = new Uint32Array(n);
-      for (let i = 0; i < n; i++) host[i] = data[i] !== 0 ? 1 : 0;
-    }
+    const host = deviceArray(data, dtype);
     // Typed-array offset and size are in elements.
     this.device.queue.writeBuffer(s.buf!.buffer, 0, host, 0, n);
-    this.#capture?.onUpload(s.buf!, 0, host);
+    this.#captures.current?.onUpload(s.buf!, 0, host);
     return s;
   }
 
@@ -378,10 +346,7 @@ export abstract class GpuRuntime implements GpuContext {
    * then decodes them and throws a recorded fault or GPU error, like {@link read}.
    */
   readLater(storage: Storage, op = "readLater"): DeferredRead {
-    if (this.#capture !== null) {
-      this.#capture.readAttempted = op;
-      throw capturedReadError(op);
-    }
+    this.#captures.refuseRead(op);
     const s = this.live(storage, op);
     const bytes = s.bytes;
     let group = this.#openGroup;
@@ -442,7 +407,7 @@ export abstract class GpuRuntime implements GpuContext {
       ? storage
       : this.live(storage, "free");
     const buf = s.buf!;
-    this.#capture?.onFree(s);
+    this.#captures.current?.onFree(s);
     // a buffer a step recording holds stays out of the pool until the recording lets it go
     if (buf.pins) buf.orphan = true;
     else this.#storagePool.release(buf);
@@ -453,10 +418,7 @@ export abstract class GpuRuntime implements GpuContext {
 
   /** Submits pending work and waits until the device finished it. */
   async sync(): Promise<void> {
-    if (this.#capture !== null) {
-      this.#capture.readAttempted = "sync";
-      throw capturedReadError("sync");
-    }
+    this.#captures.refuseRead("sync");
     if (this.#lost !== null) throw this.lostError("sync");
     const faults = this.#submitWithFaultCheck();
     this.#waits++;
@@ -533,12 +495,4 @@ export abstract class GpuRuntime implements GpuContext {
     this.#storagePool.trim();
     this.#stagingPool.trim();
   }
-}
-
-/** The error of a read while a step is being captured: data-dependent steps cannot be replayed. */
-function capturedReadError(op: string): Error {
-  return new Error(
-    `compile: fn reads tensor values (${op}: data(), item(), toArray() or synchronize()) while it is being ` +
-      "captured; a replay cannot depend on values read back. Return the tensors from fn and read them after the call",
-  );
 }

@@ -8,6 +8,26 @@ import type { Binding } from "./recorder.ts";
 /** Bytes per element on the device (bool is stored as a u32). */
 export const ELEMENT_BYTES = 4;
 
+/** `data` as the 4-byte elements a storage of `dtype` holds (bool as u32 0/1), without a copy where it already is. */
+export function deviceArray(
+  data: ArrayLike<number>,
+  dtype: DType,
+): Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint32Array<ArrayBuffer> {
+  if (dtype === "float32") {
+    return data instanceof Float32Array && data.buffer instanceof ArrayBuffer
+      ? data as Float32Array<ArrayBuffer>
+      : Float32Array.from(data);
+  }
+  if (dtype === "int32") {
+    return data instanceof Int32Array && data.buffer instanceof ArrayBuffer
+      ? data as Int32Array<ArrayBuffer>
+      : Int32Array.from(data);
+  }
+  const host = new Uint32Array(data.length);
+  for (let i = 0; i < data.length; i++) host[i] = data[i] !== 0 ? 1 : 0;
+  return host;
+}
+
 /** Flat device memory: a pooled buffer holding `size` 4-byte elements. */
 export class WebGPUStorage implements Storage {
   /** The owning backend. */
