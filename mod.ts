@@ -22,7 +22,7 @@ import { initDevices } from "./lib/tensor/device.ts";
 
 await initDevices();
 
-export { type NestedArray, type ReduceOptions, Tensor, type TensorLike } from "./lib/tensor/tensor.ts";
+export { type NestedArray, type ReduceOptions, Tensor, type TensorCore, type TensorLike } from "./lib/tensor/tensor.ts";
 export type { DType, HostArray, MemoryStats, View } from "./lib/backend/backend.ts";
 export {
   type Device,

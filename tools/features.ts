@@ -881,7 +881,10 @@ export function inspectDenograd(mod: Record<string, unknown>): DenogradSurface {
     | ((data: number[], options: { device: string }) => object & { dispose(): void })
     | undefined;
   const members = new Set<string>();
-  if (Tensor) { for (const k of Object.getOwnPropertyNames(Tensor.prototype)) members.add(k); }
+  // (Tensor's methods live on its prototype and on its base class's, tensor_core.ts)
+  for (let p: object | null = Tensor?.prototype ?? null; p && p !== Object.prototype; p = Object.getPrototypeOf(p)) {
+    for (const k of Object.getOwnPropertyNames(p)) members.add(k);
+  }
   if (tensor) {
     const t = tensor([0], { device: "cpu" });
     for (const k of Object.keys(t)) members.add(k);
