@@ -1,10 +1,11 @@
 /**
  * denograd: tensors, reverse-mode autograd, losses and optimizers for Deno, with the heavy
- * ops running as WGSL compute kernels on WebGPU (and a plain TypeScript cpu backend as the
- * reference and fallback).
+ * ops running as WGSL compute kernels on WebGPU, or as float32 JavaScript and WebAssembly SIMD
+ * kernels on every core of the cpu (with an optimised BLAS where `--allow-ffi` is granted).
  *
- * Importing this module picks the device: WebGPU when `navigator.gpu` yields an adapter,
- * else cpu (set `DENOGRAD_BACKEND=cpu|webgpu` to choose).
+ * Importing this module picks the device: WebGPU when `navigator.gpu` yields a hardware adapter,
+ * else cpu, also when the only adapter is a CPU rasterizer such as llvmpipe (set
+ * `DENOGRAD_BACKEND=cpu|webgpu` to choose).
  *
  * @example
  * ```ts
@@ -27,10 +28,12 @@ export type { DType, HostArray, MemoryStats, View } from "./lib/backend/backend.
 export {
   type Device,
   getDefaultDevice,
+  getNumThreads,
   hasWebGPU,
   initDevices,
   resetDevice,
   setDefaultDevice,
+  setNumThreads,
 } from "./lib/tensor/device.ts";
 export {
   arange,

@@ -1,6 +1,7 @@
 /**
  * One benchmark subject per process: `deno run --allow-read --allow-env bench/peers.ts <peer> [options]`
- * with `<peer>` one of `denograd`, `tfjs-webgpu`, `tfjs-wasm`. `bench/bench.ts` starts one of
+ * with `<peer>` one of `denograd-webgpu`, `denograd-cpu`, `denograd-cpu-blas` (which also needs
+ * `--allow-ffi`; see bench/peers_denograd.ts), `tfjs-webgpu`, `tfjs-wasm`. `bench/bench.ts` starts one of
  * these per peer (each peer gets its own WebGPU device and its own process, so nothing is
  * shared or contended) and reads the last `BENCH_RESULT {json}` line it prints on stdout (a partial
  * result follows each workload, so a peer killed on timeout still reports what it finished).
@@ -14,9 +15,17 @@
  * (denograd: the memory-bound kernels' GB/s against a `Float32Array` copy, bench/memory.ts).
  * @module
  */
-import { median, readInputs, timeRunner, type WorkloadImpl, type WorkloadResult, WORKLOADS } from "./workloads.ts";
-import { cnnBufferCheck, denogradWorkloads } from "./workloads_denograd.ts";
-import { measureMemory, type MemoryResult } from "./memory.ts";
+import {
+  ADAM,
+  median,
+  readInputs,
+  timeRunner,
+  type WorkloadImpl,
+  type WorkloadResult,
+  WORKLOADS,
+} from "./workloads.ts";
+import { adamTrafficCopy, type MemoryResult } from "./memory.ts";
+import { checkCorners, DENOGRAD_PEERS, type DenogradPeer, denogradSubject, PeerUnavailable } from "./peers_denograd.ts";
 import { tfjsWorkloads } from "./workloads_tfjs.ts";
 
 /** What one peer process reports. */
@@ -35,6 +44,10 @@ export interface PeerResult {
   workloads?: WorkloadResult[];
   /** Memory-bound kernels against a host `Float32Array` copy (denograd with `--memory`). */
   memory?: MemoryResult;
+  /** denograd cpu: `getNumThreads()` in that process. */
+  threads?: number;
+  /** denograd cpu: the BLAS library and its threads (`blasInfo()`), or null when matmul is WebAssembly. */
+  blas?: string | null;
   /** Short notes (a correctness check, fallbacks). */
   notes: string[];
 }
@@ -63,14 +76,21 @@ export interface ChainResult {
   usPerOp: number;
 }
 
-/** The benchmark subjects; `pytorch-cpu` runs `bench/peers_torch.py`, the others this file. */
-export type Peer = "denograd" | "tfjs-webgpu" | "tfjs-wasm" | "pytorch-cpu";
+/**
+ * The benchmark subjects; `pytorch-cpu` runs `bench/peers_torch.py`, the others this file (the
+ * denograd ones through `bench/peers_denograd.ts`).
+ */
+export type Peer = DenogradPeer | "tfjs-webgpu" | "tfjs-wasm" | "pytorch-cpu";
 
 /** How a peer exposes the handful of operations the benchmark needs. */
-interface Subject {
+export interface Subject {
   description: string;
   version: string;
   notes: string[];
+  /** denograd cpu: the threads its kernels split work over (`getNumThreads()`). */
+  threads?: number;
+  /** denograd cpu: the BLAS library its matrix products use, or null (WebAssembly GEMM). */
+  blas?: string | null;
   /** Two random n×n fp32 operands, ready on the device. */
   operands(n: number): Promise<{ run(iters: number): Promise<void>; check(): Promise<string>; dispose(): void }>;
   /** One tiny op and a one-element readback. */
@@ -87,87 +107,6 @@ interface Subject {
 
 const CHAIN_OPS = 1000;
 const READBACK_REPS = 50;
-
-/** Compares c[0][0] and c[n-1][n-1] of a·b against float64 dot products of the operands. */
-function checkCorners(a: Float32Array, b: Float32Array, c: Float32Array, n: number): string {
-  const dot = (i: number, j: number) => {
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k] * b[k * n + j];
-    return s;
-  };
-  let worst = 0;
-  for (const [i, j] of [[0, 0], [n - 1, n - 1], [n >> 1, 1]]) {
-    const want = dot(i, j);
-    worst = Math.max(worst, Math.abs(c[i * n + j] - want) / Math.max(1, Math.abs(want)));
-  }
-  return worst < 1e-3 ? `ok (rel err ${worst.toExponential(1)})` : `WRONG (rel err ${worst.toExponential(1)})`;
-}
-
-async function denogradSubject(): Promise<Subject> {
-  // The adapter must see LP_NUM_THREADS and a forced backend before mod.ts creates it.
-  if (!Deno.env.get("DENOGRAD_BACKEND")) Deno.env.set("DENOGRAD_BACKEND", "webgpu");
-  const dg = await import("../mod.ts");
-  if (dg.getDefaultDevice() !== "webgpu") throw new Error(`denograd device is ${dg.getDefaultDevice()}, not webgpu`);
-  const probe = dg.randn([1]);
-  const description = probe.backend.description;
-  probe.dispose();
-  return {
-    description,
-    version: "workspace",
-    notes: [],
-    workloads: (dir) => denogradWorkloads(dg, readInputs(dir)),
-    bufferCheck: (impl, steps) => cnnBufferCheck(dg, impl, steps),
-    memory: (quick) => measureMemory(dg, { batches: quick ? 5 : 7 }),
-    async operands(n) {
-      const a = dg.randn([n, n]);
-      const b = dg.randn([n, n]);
-      await dg.synchronize();
-      return {
-        async run(iters) {
-          for (let i = 0; i < iters; i++) dg.matmul(a, b).dispose();
-          await dg.synchronize();
-        },
-        async check() {
-          const c = dg.matmul(a, b);
-          const [av, bv, cv] = await Promise.all([a.data(), b.data(), c.data()]);
-          c.dispose();
-          return checkCorners(av as Float32Array, bv as Float32Array, cv as Float32Array, n);
-        },
-        dispose() {
-          a.dispose();
-          b.dispose();
-        },
-      };
-    },
-    async readback() {
-      const x = dg.randn([1]);
-      await dg.synchronize();
-      const t0 = performance.now();
-      const y = x.add(1);
-      await y.item();
-      const ms = performance.now() - t0;
-      y.dispose();
-      x.dispose();
-      return ms;
-    },
-    async chain(ops) {
-      const x = dg.randn([64]);
-      await dg.synchronize();
-      const t0 = performance.now();
-      const y = dg.tidy(() => {
-        let t = x;
-        for (let i = 0; i < ops / 2; i++) t = t.mul(1.0001).add(0.0001);
-        return t;
-      });
-      const t1 = performance.now();
-      await dg.synchronize();
-      const t2 = performance.now();
-      y.dispose();
-      x.dispose();
-      return [t1 - t0, t2 - t0];
-    },
-  };
-}
 
 async function tfjsSubject(kind: "webgpu" | "wasm"): Promise<Subject> {
   const tf = await import("@tensorflow/tfjs");
@@ -320,6 +259,14 @@ async function runWorkloads(
         res.extra = { buffersBefore: b.before, buffersAfter: b.after, bufferSteps: b.steps };
         console.error(`[${peer}] cnn: buffersCreated ${b.before} → ${b.after} over ${b.steps} steps`);
       }
+      if (key === "adam" && s.memory) {
+        // Adam's memory traffic as one host copy, timed in this process right after the Adam batches
+        const t = adamTrafficCopy(ADAM.tensors * ADAM.size);
+        res.extra = { trafficCopyMs: t.ms, trafficCopyBytes: t.bytes, trafficCopyElements: t.elements };
+        console.error(
+          `[${peer}] adam: a Float32Array copy moving the same ${(t.bytes / 1e6).toFixed(1)} MB: ${t.ms.toFixed(2)} ms`,
+        );
+      }
       out.push(res);
     } catch (e) {
       const msg = e instanceof Error ? e.message.split("\n")[0] : String(e);
@@ -331,13 +278,25 @@ async function runWorkloads(
   return out;
 }
 
+/** The subject named `peer`, or a `BENCH_SKIP` reason when it cannot run on this machine. */
+async function subjectFor(peer: string): Promise<Subject | string> {
+  if ((DENOGRAD_PEERS as readonly string[]).includes(peer)) {
+    try {
+      return await denogradSubject(peer as DenogradPeer);
+    } catch (e) {
+      if (e instanceof PeerUnavailable) return e.message;
+      throw e;
+    }
+  }
+  if (peer === "tfjs-webgpu" || peer === "tfjs-wasm") {
+    return await tfjsSubject(peer === "tfjs-webgpu" ? "webgpu" : "wasm");
+  }
+  const names = [...DENOGRAD_PEERS, "tfjs-webgpu", "tfjs-wasm"].join("|");
+  throw new Error(`usage: peers.ts ${names} [--sizes=…] [--runs=…] [--workloads=… --inputs=dir]; got ${peer}`);
+}
+
 async function main(): Promise<void> {
   const [peer, ...rest] = Deno.args;
-  if (peer !== "denograd" && peer !== "tfjs-webgpu" && peer !== "tfjs-wasm") {
-    throw new Error(
-      `usage: peers.ts denograd|tfjs-webgpu|tfjs-wasm [--sizes=…] [--runs=…] [--workloads=… --inputs=dir]; got ${peer}`,
-    );
-  }
   const opt = (name: string, fallback: string) =>
     rest.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback;
   const sizes = opt("sizes", "256,512,1024").split(",").filter(Boolean).map(Number);
@@ -346,10 +305,20 @@ async function main(): Promise<void> {
   const extras = !rest.includes("--no-extras");
   if (!Deno.env.get("LP_NUM_THREADS")) Deno.env.set("LP_NUM_THREADS", "2");
 
-  const s = peer === "denograd"
-    ? await denogradSubject()
-    : await tfjsSubject(peer === "tfjs-webgpu" ? "webgpu" : "wasm");
-  const result: PeerResult = { peer, description: s.description, version: s.version, matmul: [], notes: s.notes };
+  const s = await subjectFor(peer);
+  if (typeof s === "string") {
+    console.log(`BENCH_SKIP ${s}`);
+    return;
+  }
+  const result: PeerResult = {
+    peer: peer as Peer,
+    description: s.description,
+    version: s.version,
+    matmul: [],
+    notes: s.notes,
+    threads: s.threads,
+    blas: s.blas,
+  };
 
   // correctness spot check at the smallest size, so a fast but wrong kernel cannot look good
   if (sizes.length) {
@@ -395,7 +364,7 @@ async function main(): Promise<void> {
   const keys = opt("workloads", "").split(",").filter(Boolean);
   if (keys.length) {
     console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
-    result.workloads = await runWorkloads(s, peer, keys, {
+    result.workloads = await runWorkloads(s, result.peer, keys, {
       dir: opt("inputs", ""),
       quick: rest.includes("--quick"),
       bufferSteps: Number(opt("buffer-steps", "100")),

@@ -41,7 +41,6 @@ import {
   optim,
   plot,
   progress,
-  setDefaultDevice,
   type Tensor,
   tidy,
 } from "../mod.ts";
@@ -175,26 +174,6 @@ function channelStats(images: Uint8Array): { mean: number[]; std: number[] } {
   return { mean, std };
 }
 
-/**
- * Moves to the cpu backend when WebGPU is only a CPU rasterizer (Mesa llvmpipe/lavapipe): there this
- * model trains about 3× faster on the TypeScript cpu backend. Returns why, or "" when nothing changed.
- * An explicit DENOGRAD_BACKEND is always obeyed.
- */
-async function preferFasterDevice(): Promise<string> {
-  let forced: string | undefined;
-  try {
-    forced = Deno.env.get("DENOGRAD_BACKEND");
-  } catch { /* no --allow-env */ }
-  if (forced || getDefaultDevice() !== "webgpu") return "";
-  const info = (await navigator.gpu?.requestAdapter())?.info as
-    | (GPUAdapterInfo & { isFallbackAdapter?: boolean })
-    | undefined;
-  if (!info || !(info.isFallbackAdapter || /llvmpipe|lavapipe|swiftshader/i.test(info.description))) return "";
-  setDefaultDevice("cpu");
-  return `the WebGPU adapter is "${info.description}", a CPU rasterizer on which this model trains ~3× slower ` +
-    "than on the cpu backend; DENOGRAD_BACKEND=webgpu forces WebGPU";
-}
-
 function positiveInt(name: string, text: string | undefined, allowZero = false): number {
   const v = Number(text);
   if (!Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
@@ -248,8 +227,9 @@ async function main(): Promise<number> {
   const train = prepare(source.train, trainLimit, transform);
   const test = prepare(source.test, testLimit, transform);
   console.log(`data: ${source.description}; using ${train.length} train / ${test.length} test images`);
-  const why = await preferFasterDevice();
-  console.log(`device: ${getDefaultDevice()}${why ? ` (${why})` : " (DENOGRAD_BACKEND=cpu|webgpu picks one)"}`);
+  // The default device is webgpu on a GPU and the cpu backend where WebGPU is only a CPU
+  // rasterizer (llvmpipe), which the library then explains in one line; DENOGRAD_BACKEND=webgpu forces WebGPU.
+  console.log(`device: ${getDefaultDevice()} (DENOGRAD_BACKEND=cpu|webgpu picks one)`);
   console.log(
     "model: Conv2d(3, 64, 3, padding 1) → ReLU → MaxPool2d(2) → Flatten → Linear(64·16·16, 10). The tutorial " +
       "writes Linear(64*8*8, 10), but one 2×2 max-pool halves 32×32 to 16×16, so 64 channels · 16 · 16 = 16384 " +

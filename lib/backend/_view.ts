@@ -108,3 +108,53 @@ export function readKind(view: View): "dense" | "scalar" | "strided" {
   }
   return scalar ? "scalar" : dense ? "dense" : "strided";
 }
+
+/**
+ * Merges adjacent dims that every stride list walks contiguously, and drops size-1
+ * dims, so simple views index with few divisions. Returns the new shape and strides.
+ */
+export function collapseDims(
+  shape: readonly number[],
+  stridesList: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = stridesList.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d];
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    if (
+      last >= 0 &&
+      stridesList.every((s, k) => outStrides[k][last] === s[d] * n)
+    ) {
+      outShape[last] *= n;
+      stridesList.forEach((s, k) => (outStrides[k][last] = s[d]));
+    } else {
+      outShape.push(n);
+      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
+    }
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Checks that `v` is well formed and that every element it addresses lies in `[0, size)`; a
+ * RangeError prefixed `"<owner> <op>:"` otherwise. An empty view addresses nothing.
+ */
+export function checkViewBounds(owner: string, op: string, v: View, size: number): void {
+  if (v.shape.length !== v.strides.length) {
+    throw new RangeError(`${owner} ${op}: view has ${v.shape.length} dims but ${v.strides.length} strides`);
+  }
+  if (numel(v.shape) === 0) return;
+  let lo = v.offset, hi = v.offset;
+  for (let d = 0; d < v.shape.length; d++) {
+    const span = (v.shape[d] - 1) * v.strides[d];
+    if (span < 0) lo += span;
+    else hi += span;
+  }
+  if (lo < 0 || hi >= size) {
+    throw new RangeError(
+      `${owner} ${op}: view [${v.shape}] strides [${v.strides}] offset ${v.offset} reaches outside a storage of ${size} elements`,
+    );
+  }
+}

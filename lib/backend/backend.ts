@@ -179,8 +179,8 @@ export type RandomKind = "uniform" | "normal";
  * The caller advances its counter by `size` (uniform) or `2·size` (normal).
  */
 export interface Backend {
-  /** `"cpu"` or `"webgpu"`. */
-  readonly name: "cpu" | "webgpu";
+  /** `"cpu"`, `"webgpu"` or `"reference"`. */
+  readonly name: "cpu" | "webgpu" | "reference";
   /** One line describing the device (adapter name, driver). */
   readonly description: string;
   /** dtypes this backend stores. */
@@ -194,6 +194,8 @@ export interface Backend {
   upload(data: ArrayLike<number>, dtype: DType): Storage;
   /** Copy of a storage's contents to the host; the only asynchronous primitive. */
   read(storage: Storage): Promise<HostArray>;
+  /** Optional: the same copy synchronously, on backends whose work completes as it is issued (cpu, reference). */
+  readSync?(storage: Storage): HostArray;
   /** Releases a storage. Freeing twice is a bug the backend may report. */
   free(storage: Storage): void;
   /** Waits until all queued work has finished (no-op on cpu). */

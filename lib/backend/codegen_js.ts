@@ -12,7 +12,7 @@ import { type LoweredProgram, lowerExprs, type LowNode } from "../ops/lower.ts";
 import { JS_HELPERS } from "../ops/_math.ts";
 
 /** `e` (a value of type `from`) as a value of type `to`. */
-function convert(e: string, from: ScalarType, to: ScalarType): string {
+export function convert(e: string, from: ScalarType, to: ScalarType): string {
   if (from === to) return e;
   if (to === "bool") return `(${e} !== 0)`;
   if (from === "bool") return `(${e} ? 1 : 0)`;
@@ -31,11 +31,16 @@ function literal(v: number, t: ScalarType): string {
   return v < 0 ? `(${v})` : String(v);
 }
 
-/** The statements computing every node of `program` and an expression per output. */
+/**
+ * The statements computing every node of `program` and an expression per output. With
+ * `roundFloat`, every float primitive's result is rounded to float32 (`Math.fround`), so a fused
+ * float32 chain overflows, underflows and rounds as the same ops run one at a time would.
+ */
 export function renderJs(
   program: LoweredProgram,
   input: (k: number) => string,
   indent = "    ",
+  roundFloat = false,
 ): { body: string; outputs: { expr: string; type: ScalarType }[] } {
   const names = new Map<number, { expr: string; type: ScalarType }>();
   const lines: string[] = [];
@@ -55,7 +60,8 @@ export function renderJs(
       const code = n.code.js[n.compute];
       if (code === undefined) throw new TypeError(`js: ${n.op} has no JavaScript code for ${n.compute} values`);
       const args = n.args.map((a, i) => operand(a, n.argTypes[i]));
-      lines.push(`${indent}const v${n.id} = ${code.replace(/\$(\d)/g, (_, k: string) => `(${args[Number(k)]})`)};`);
+      const value = code.replace(/\$(\d)/g, (_, k: string) => `(${args[Number(k)]})`);
+      lines.push(`${indent}const v${n.id} = ${roundFloat && n.type === "float" ? `Math.fround(${value})` : value};`);
       names.set(n.id, { expr: `v${n.id}`, type: n.type });
     }
   }
@@ -116,6 +122,6 @@ export function compileJsKernel(
 }
 
 /** An int param as int kernels read it: truncated, ±Infinity saturated to the int32 range. */
-function toInt(v: number): number {
+export function toInt(v: number): number {
   return Math.max(-2147483648, Math.min(2147483647, Math.trunc(v)));
 }

@@ -1,19 +1,31 @@
 /**
- * Which backend tensors live on. The webgpu backend is the default whenever
- * `navigator.gpu` yields an adapter; `DENOGRAD_BACKEND=cpu|webgpu` or
- * {@link setDefaultDevice} choose explicitly.
+ * Which backend tensors live on. The webgpu backend is the default when `navigator.gpu` yields a
+ * hardware adapter; where the only adapter is a CPU rasterizer (llvmpipe, lavapipe, SwiftShader,
+ * WARP) or there is none, the default is the fast `"cpu"` backend, and the first use of the
+ * default says so once. `DENOGRAD_BACKEND=cpu|webgpu|reference` or {@link setDefaultDevice}
+ * choose explicitly. `"reference"` is the float64 TypeScript oracle the tests compare against.
  * @module
  */
 import type { Backend, DType, KernelTime, MemoryStats } from "../backend/backend.ts";
 import { createReferenceBackend } from "../backend/reference/backend.ts";
+import { createCpuBackend } from "../backend/cpu/backend.ts";
+import { cpuThreads, setCpuThreads } from "../backend/cpu/threads.ts";
+import { setBlasThreads } from "../backend/cpu/blas.ts";
 
-/** Where a tensor's storage lives. */
-export type Device = "webgpu" | "cpu";
+/**
+ * Where a tensor's storage lives: `"webgpu"` (a GPU through WebGPU), `"cpu"` (float32 kernels on
+ * every core, float64 in plain loops) or `"reference"` (the plain float64 oracle, for tests).
+ */
+export type Device = "webgpu" | "cpu" | "reference";
 
-const cpu = createReferenceBackend();
-let webgpu: Backend | null = null;
+const DEVICES: readonly string[] = ["cpu", "webgpu", "reference"];
+let cpu: Backend | null = null;
+let reference: Backend | null = null;
+let webgpu: (Backend & { softwareAdapter?: boolean }) | null = null;
 let webgpuTried = false;
 let defaultDevice: Device = "cpu";
+/** The one line the first use of the default device prints, when the choice needs explaining. */
+let notice: string | null = null;
 
 function envChoice(): string | undefined {
   try {
@@ -30,22 +42,26 @@ function envChoice(): string | undefined {
  */
 export async function initDevices(device?: Device): Promise<Device> {
   const choice = device ?? envChoice();
-  if (choice !== undefined && choice !== "cpu" && choice !== "webgpu") {
-    throw new TypeError(`DENOGRAD_BACKEND must be "cpu" or "webgpu", got ${JSON.stringify(choice)}`);
+  if (choice !== undefined && !DEVICES.includes(choice)) {
+    throw new TypeError(`DENOGRAD_BACKEND must be "cpu", "webgpu" or "reference", got ${JSON.stringify(choice)}`);
   }
-  if (choice === "cpu") {
-    defaultDevice = "cpu";
+  notice = null;
+  if (choice === "cpu" || choice === "reference") {
+    defaultDevice = choice;
     return defaultDevice;
   }
   await ensureWebGPU();
-  if (webgpu) {
+  if (choice === "webgpu") {
+    if (!webgpu) throw new Error("DENOGRAD_BACKEND=webgpu but navigator.gpu gave no adapter");
+    defaultDevice = "webgpu";
+  } else if (webgpu && !webgpu.softwareAdapter) {
     defaultDevice = "webgpu";
   } else {
-    if (choice === "webgpu") {
-      throw new Error("DENOGRAD_BACKEND=webgpu but navigator.gpu gave no adapter");
-    }
-    console.warn("denograd: no WebGPU adapter found; using the cpu backend");
     defaultDevice = "cpu";
+    notice = webgpu
+      ? `denograd: the WebGPU adapter is a CPU rasterizer (${webgpu.description}); using the faster cpu backend ` +
+        `(DENOGRAD_BACKEND=webgpu or setDefaultDevice("webgpu") forces WebGPU)`
+      : "denograd: no WebGPU adapter found; using the cpu backend";
   }
   return defaultDevice;
 }
@@ -90,24 +106,30 @@ export async function resetDevice(): Promise<Device> {
 
 /** The backend behind `device`; throws when that device is not available. */
 export function backendFor(device: Device): Backend {
-  if (device === "cpu") return cpu;
+  if (device === "cpu") return cpu ??= createCpuBackend();
   if (device === "webgpu") {
     if (webgpu) return webgpu;
     throw new Error(
       'device "webgpu" is not available (no adapter); use device "cpu" or run on a machine with WebGPU',
     );
   }
-  throw new TypeError(`unknown device ${JSON.stringify(device)}; expected "webgpu" or "cpu"`);
+  if (device === "reference") return reference ??= createReferenceBackend();
+  throw new TypeError(`unknown device ${JSON.stringify(device)}; expected "cpu", "webgpu" or "reference"`);
 }
 
-/** The device new tensors are created on. */
+/** The device new tensors are created on (the first call may print why it is not webgpu). */
 export function getDefaultDevice(): Device {
+  if (notice !== null) {
+    console.warn(notice);
+    notice = null;
+  }
   return defaultDevice;
 }
 
 /** Changes the device new tensors are created on. */
 export function setDefaultDevice(device: Device): void {
   backendFor(device);
+  notice = null;
   defaultDevice = device;
 }
 
@@ -116,7 +138,7 @@ export function hasWebGPU(): boolean {
   return webgpu !== null;
 }
 
-/** The dtypes tensors on `device` can have (float64 only on cpu); throws when the device is not available. */
+/** The dtypes tensors on `device` can have (float64 on cpu and reference); throws when the device is not available. */
 export function deviceDTypes(device: Device): readonly DType[] {
   return backendFor(device).dtypes;
 }
@@ -145,4 +167,29 @@ export function startKernelProfile(device: Device): (() => Promise<KernelTime[]>
   if (!backend.startProfile || !backend.stopProfile) return null;
   backend.startProfile();
   return () => backend.stopProfile!();
+}
+
+/**
+ * Threads the cpu backend splits large kernels (matrix products) over, as `torch.get_num_threads`:
+ * `setNumThreads`'s value, else `DENOGRAD_CPU_THREADS`, else every core.
+ */
+export function getNumThreads(): number {
+  return cpuThreads();
+}
+
+/**
+ * Sets the threads the cpu backend's kernels (and an optimised BLAS, where `--allow-ffi` loads one)
+ * split work over, as `torch.set_num_threads`; 1 keeps every op on the calling thread.
+ *
+ * @example
+ * ```ts
+ * import { getNumThreads, setNumThreads } from "denograd";
+ * const all = getNumThreads();
+ * setNumThreads(1);
+ * setNumThreads(all);
+ * ```
+ */
+export function setNumThreads(n: number): void {
+  setCpuThreads(n);
+  setBlasThreads(n);
 }

@@ -2,7 +2,6 @@
 import { contiguousStrides, numel } from "../backend/_view.ts";
 import { record } from "./tape.ts";
 import { Tensor } from "./tensor.ts";
-import type { ReferenceBackend } from "../backend/reference/backend.ts";
 import { backendFor, type Device } from "./device.ts";
 import { normalizeDim, normalizeDims, sumToShape } from "./ops_reduce.ts";
 import { unaryRaw } from "./ops_elementwise.ts";
@@ -280,11 +279,12 @@ export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
   return reshape(expand(reshape(x, inter), expanded), shape.map((d, i) => d * repeats[i]));
 }
 
-/** Synchronous move from cpu to another device. */
+/** Synchronous move from a host device (cpu, reference) to another device. */
 export function toDeviceSync(x: Tensor, device: Device): Tensor {
+  const readSync = x.backend.readSync;
+  if (!readSync) throw new Error(`to: only cpu tensors move synchronously; use await t.toDevice("${device}")`);
   const c = x.isDense ? x : copyRaw(x);
-  if (x.device !== "cpu") throw new Error(`to: only cpu tensors move synchronously; use await t.toDevice("${device}")`);
-  const host = (c.backend as ReferenceBackend).readSync(c.storage("to"));
+  const host = readSync.call(c.backend, c.storage("to"));
   const out = Tensor.fromStorage(backendFor(device).upload(host, x.dtype), x.shape, x.dtype, device);
   if (c !== x) c.dispose();
   return record("to", [x], out, (g) => [toDeviceSync(g, x.device)]);
@@ -293,7 +293,7 @@ export function toDeviceSync(x: Tensor, device: Device): Tensor {
 /** Move to `device`, awaiting the readback when leaving webgpu (not differentiable). */
 export async function toDevice(x: Tensor, device: Device): Promise<Tensor> {
   if (device === x.device) return x;
-  if (x.device === "cpu") return toDeviceSync(x, device);
+  if (x.backend.readSync) return toDeviceSync(x, device);
   const host = await x.data();
   return Tensor.fromStorage(backendFor(device).upload(host, x.dtype), x.shape, x.dtype, device);
 }

@@ -187,12 +187,12 @@ export function foldRaw(cols: Tensor, image: [number, number, number, number], p
  * recorded argmax indices; under createGraph the backward is
  * `fold(where(unfold(positions) = indices, gy, 0))` written with differentiable ops. Null where
  * the backend lacks the primitives, `x` is empty, or its dtype is not one the backend pools (float32,
- * and float64 on cpu); the caller (ops_nn.ts) composes im2col with a max reduction.
+ * and float64 on cpu and reference); the caller (ops_nn.ts) composes im2col with a max reduction.
  */
 export function directMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] }): Tensor | null {
   const b = x.backend;
   if (!b.maxPool2d || !b.maxPool2dBackward || x.size === 0) return null;
-  if (x.dtype !== "float32" && !(x.device === "cpu" && isFloat(x.dtype))) return null;
+  if (x.dtype !== "float32" && !(x.device !== "webgpu" && isFloat(x.dtype))) return null;
   const [n, c, h, w] = x.shape;
   const image: [number, number, number, number] = [n, c, h, w];
   const shape = [n, c, p.out[0], p.out[1]];

@@ -21,9 +21,12 @@ const QUICK = Deno.env.get("DENOGRAD_QUICK") === "1";
 // %% [markdown]
 // ## The backend
 //
-// denograd runs its kernels through WebGPU when `navigator.gpu` offers an adapter, and otherwise
-// on its TypeScript cpu backend. `DENOGRAD_BACKEND=cpu|webgpu` forces one. On a machine without a
-// GPU the WebGPU adapter is Mesa's llvmpipe/lavapipe, a CPU rasterizer: correct, but slow.
+// denograd runs its kernels through WebGPU when `navigator.gpu` offers a GPU. Where there is no
+// adapter, or the only one is a CPU rasterizer (Mesa's llvmpipe/lavapipe on a machine without a
+// GPU, SwiftShader, WARP: correct, but slower than computing on the CPU directly), the default
+// device is the fast TypeScript `cpu` backend, and the first use of the default says so in one
+// line. `DENOGRAD_BACKEND=cpu|webgpu` picks one; `DENOGRAD_BACKEND=webgpu` or
+// `setDefaultDevice("webgpu")` forces WebGPU even on a rasterizer.
 // %%
 const device = await initDevices();
 const adapter = await navigator.gpu?.requestAdapter();

@@ -21,13 +21,13 @@
 import {
   BertForSequenceClassification,
   data,
+  getDefaultDevice,
   loadPretrained,
   manualSeed,
   noGrad,
   optim,
   plot,
   progress,
-  setDefaultDevice,
   type Tensor,
   tensor,
   tidy,
@@ -44,11 +44,14 @@ const cfg = QUICK
   : { train: 4000, test: 1000, maxLen: 64, hidden: 32, layers: 1, heads: 2, epochs: 1, batch: 32, lr: 2e-3 };
 console.log(QUICK ? "quick mode" : "full mode", cfg);
 // %% [markdown]
-// **Device.** Measured on this machine (2 CPU cores, WebGPU through Mesa's llvmpipe): one
-// training step of a 2-layer, hidden-64 BERT on 32 reviews of 64 tokens took ~3.6 s on the
-// TypeScript `cpu` backend and was no faster on `webgpu`, where llvmpipe emulates the GPU on
-// the same cores and every one of the step's hundreds of small kernels pays a dispatch. So this
-// notebook runs on `cpu`. On a machine with a real GPU, drop the next line.
+// **Device.** The notebook uses the default device, chosen by the library: WebGPU on a GPU,
+// and the TypeScript `cpu` backend where the only WebGPU adapter is a CPU rasterizer (Mesa's
+// llvmpipe on a machine without a GPU); the first use of the default says so in one line.
+// `DENOGRAD_BACKEND=webgpu` or `setDefaultDevice("webgpu")` forces WebGPU. Why not WebGPU on
+// llvmpipe: measured on this machine (2 CPU cores), one training step of a 2-layer, hidden-64
+// BERT on 32 reviews of 64 tokens took ~3.6 s on the float64 reference backend (then the only
+// cpu backend) and was no faster on `webgpu`, where llvmpipe emulates the GPU on the same cores
+// and every one of the step's hundreds of small kernels pays a dispatch.
 //
 // **Sizes.** With a few minutes of CPU, the budget is ~125 steps of 32 reviews. A small sweep
 // (one run per setting, 500 test reviews) showed what to spend them on: a 2-layer, hidden-64
@@ -59,7 +62,7 @@ console.log(QUICK ? "quick mode" : "full mode", cfg);
 // the learning rate (1e-3). More distinct reviews beat more passes over fewer, and a smaller
 // model takes more steps in the same time.
 // %%
-setDefaultDevice("cpu");
+console.log(`device: ${getDefaultDevice()}`);
 // %% [markdown]
 // ## The tokenizer
 //

@@ -72,7 +72,9 @@ Deno.test("detectAnomaly lets finite computations through and leaks nothing", as
   assert.equal(result, 1);
   assert.deepEqual(await x.grad!.toArray(), [4, 8, 12]);
   await synchronize();
-  assert.equal(memoryStats().liveStorages, before, "the checks free their masks");
+  // <=: tensors dropped by earlier tests may be finalized meanwhile
+  const after = memoryStats().liveStorages;
+  assert.ok(after <= before, `the checks free their masks: ${before} → ${after} live storages`);
   // disabled again: NaN goes through silently
   assert.ok(Number.isNaN(await tensor([-1]).log().item()));
 });

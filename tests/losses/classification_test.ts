@@ -3,6 +3,7 @@
  * values and input gradients in float32 on the default device and float64 on cpu, gradchecks,
  * the fused cross-entropy kernel against the cpu one, and bad inputs.
  */
+import type { Device } from "../../mod.ts";
 import assert from "node:assert/strict";
 import { F, getDefaultDevice, grad, gradcheck, nn, type Tensor, tensor } from "../../mod.ts";
 import { assertClose } from "../_helpers.ts";
@@ -53,7 +54,7 @@ const MODULES: Record<string, string> = {
 type LossFn = (input: Tensor, target: Tensor, options?: Record<string, unknown>) => Tensor;
 const fns = F as unknown as Record<string, LossFn>;
 
-type Setup = { dtype: "float32" | "float64"; device: "cpu" | "webgpu"; rtol: number; atol: number };
+type Setup = { dtype: "float32" | "float64"; device: Device; rtol: number; atol: number };
 const SETUPS: Setup[] = [
   { dtype: "float32", device: getDefaultDevice(), rtol: 1e-5, atol: 1e-5 },
   { dtype: "float64", device: "cpu", rtol: 1e-9, atol: 1e-10 },
@@ -159,7 +160,7 @@ Deno.test("the default device's cross-entropy kernel matches the cpu one", async
   const data = Float32Array.from({ length: rows * classes }, (_, i) => Math.sin(i * 12.9898) * 8);
   const targets = Int32Array.from({ length: rows }, (_, i) => (i % 5 === 0 ? -100 : (i * 7919) % classes));
   const weight = Float32Array.from({ length: classes }, (_, i) => 0.5 + (i % 7) / 4);
-  const run = async (device: "cpu" | "webgpu") => {
+  const run = async (device: Device) => {
     const x = tensor(data, { device, requiresGrad: true }).reshape([rows, classes]);
     const t = tensor(targets, { device, dtype: "int32" });
     const w = tensor(weight, { device });

@@ -3,6 +3,7 @@
  * weight penalties) against PyTorch 1.13 golden values (tests/fixtures/make_losses_extra.py):
  * float32 on the default device at ~1e-5, float64 on cpu at ~1e-9, plus gradient checks.
  */
+import type { Device } from "../../mod.ts";
 import assert from "node:assert/strict";
 import {
   F,
@@ -22,7 +23,7 @@ import { assertClose } from "../_helpers.ts";
 type Case = any;
 const fx = JSON.parse(await Deno.readTextFile(new URL("../fixtures/losses_extra.json", import.meta.url)));
 
-type Mode = { dtype: "float32" | "float64"; device: "cpu" | "webgpu"; rtol: number; atol: number };
+type Mode = { dtype: "float32" | "float64"; device: Device; rtol: number; atol: number };
 const MODES: Mode[] = [
   { dtype: "float32", device: getDefaultDevice(), rtol: 1e-5, atol: 1e-5 },
   { dtype: "float64", device: "cpu", rtol: 1e-9, atol: 1e-11 },

@@ -1,8 +1,9 @@
 /**
  * Generated tests: every elementwise entry of the op table, with no test written per op.
  * For each entry:
- * - the webgpu kernel against the float64 reference, on odd sizes, transposed and strided views,
- *   broadcast operands, each dtype the entry computes in and each of its param sets;
+ * - the cpu and webgpu kernels (eager and the lazy engine's) against the float64 reference, on odd
+ *   sizes, transposed and strided views, broadcast operands, each dtype the entry computes in and
+ *   each of its param sets;
  * - the fused kernel (op params as literals and as uniforms) against the reference's fused path;
  * - the JavaScript generated from the entry's expression form against its reference closure;
  * - gradcheck on the entry's domain (float64 finite differences), gradgradcheck unless the entry
@@ -17,7 +18,7 @@
 import assert from "node:assert/strict";
 import { gradcheck, gradgradcheck, setEager, type Tensor, tensor } from "../../mod.ts";
 import type { Backend, DType, Operand, View } from "../../lib/backend/backend.ts";
-import { backendFor, ensureWebGPU } from "../../lib/tensor/device.ts";
+import { backendFor, type Device, ensureWebGPU } from "../../lib/tensor/device.ts";
 import { ELEMENTWISE, type ElementwiseOp, paramValues } from "../../lib/ops/table.ts";
 import type { AnyElementwiseEntry, ScalarType } from "../../lib/ops/entry.ts";
 import type { Expr } from "../../lib/ops/expr.ts";
@@ -27,8 +28,13 @@ import { assertClose, randomArray } from "../_helpers.ts";
 import { decode, paramSets, type SpecialCase, specialCases } from "./_special_values.ts";
 
 const hasGpu = await ensureWebGPU();
-const ref = backendFor("cpu");
+const ref = backendFor("reference");
 const gpu = hasGpu ? backendFor("webgpu") : null;
+/** The backends whose kernels are checked against the reference. */
+const targets: [string, Backend][] = [
+  ["cpu", backendFor("cpu")],
+  ...(gpu ? [["webgpu", gpu] as [string, Backend]] : []),
+];
 
 const entries = Object.entries(ELEMENTWISE) as [ElementwiseOp, AnyElementwiseEntry][];
 const BOOL_OUT = new Set(["compare", "logic", "predicate"]);
@@ -125,8 +131,13 @@ function tolerance(e: AnyElementwiseEntry, dtype: DType) {
   return e.tolerance ?? { rtol: 1e-5, atol: 1e-6 };
 }
 
-/** A webgpu kernel of `op` (eager or lazy) against the reference on every layout, dtype and param set. */
-async function checkKernel(op: ElementwiseOp, e: AnyElementwiseEntry, kernel: "elementwise" | "evaluate") {
+/** A kernel of `op` on `target` (eager or lazy) against the reference on every layout, dtype and param set. */
+async function checkKernel(
+  target: Backend,
+  op: ElementwiseOp,
+  e: AnyElementwiseEntry,
+  kernel: "elementwise" | "evaluate",
+) {
   for (const dtype of kernelDtypes(e)) {
     for (const params of paramSets(e)) {
       const values = paramValues(e, Object.values(params));
@@ -136,16 +147,16 @@ async function checkKernel(op: ElementwiseOp, e: AnyElementwiseEntry, kernel: "e
         const out = outDtypeOf(e, dtype);
         const vs = views.map(([, v]) => v);
         const want = await run(ref, op, data, vs, dtypes, out, values);
-        const got = await run(gpu!, op, data, vs, dtypes, out, values, kernel);
-        const what = `${op} ${kernel} ${dtype} ${JSON.stringify(params)} ${name}`;
+        const got = await run(target, op, data, vs, dtypes, out, values, kernel);
+        const what = `${op} ${target.name} ${kernel} ${dtype} ${JSON.stringify(params)} ${name}`;
         assertClose(got, want, { ...tolerance(e, dtype), what });
       }
     }
   }
 }
 
-/** The fused kernel computing `op` over contiguous float32 inputs (one of them a broadcast scalar). */
-async function checkFused(op: ElementwiseOp, e: AnyElementwiseEntry) {
+/** `target`'s fused kernel computing `op` over contiguous float32 inputs (one of them a broadcast scalar). */
+async function checkFused(target: Backend, op: ElementwiseOp, e: AnyElementwiseEntry) {
   const n = 257;
   for (const params of paramSets(e)) {
     const values = paramValues(e, Object.values(params));
@@ -168,7 +179,10 @@ async function checkFused(op: ElementwiseOp, e: AnyElementwiseEntry) {
         return r;
       };
       const want = await read(ref);
-      assertClose(await read(gpu!), want, { ...tolerance(e, "float32"), what: `${op} fused, ${name}` });
+      assertClose(await read(target), want, {
+        ...tolerance(e, "float32"),
+        what: `${op} ${target.name} fused, ${name}`,
+      });
     }
   }
 }
@@ -256,7 +270,7 @@ Deno.test("op table: tests/fixtures/op_values.json covers every special-value ca
   );
 });
 
-async function checkSpecial(op: ElementwiseOp, e: AnyElementwiseEntry, device: "cpu" | "webgpu") {
+async function checkSpecial(op: ElementwiseOp, e: AnyElementwiseEntry, device: Device) {
   for (const c of fixtureCases.filter((c) => c.op === op)) {
     if (device === "webgpu" && c.dtype === "float64") continue;
     const ts = c.inputs.map((vs, k) => {
@@ -278,7 +292,7 @@ async function checkSpecial(op: ElementwiseOp, e: AnyElementwiseEntry, device: "
     // The sign of a zero result is part of the answer (neg, abs, round, relu of −0), where PyTorch
     // itself agrees on it: its vectorized float32 paths give other signs than its float64 ones
     // for maximum(0, −0) or gelu(−0), and those are not checked.
-    if (device === "cpu" && e.zeroSign !== false && (c.dtype === "float32" || c.dtype === "float64")) {
+    if (device !== "webgpu" && e.zeroSign !== false && (c.dtype === "float32" || c.dtype === "float64")) {
       const twin = c.dtype === "float32" ? "float64" : "float32";
       const params = JSON.stringify(c.params);
       const other = fixtureCases.find((o) => o.op === op && o.dtype === twin && JSON.stringify(o.params) === params);
@@ -294,13 +308,13 @@ async function checkSpecial(op: ElementwiseOp, e: AnyElementwiseEntry, device: "
 
 for (const [op, e] of entries) {
   Deno.test(`op table: ${op}`, async (t) => {
-    if (gpu) {
+    for (const [name, target] of targets) {
       await t.step(
-        "webgpu kernel matches the reference (odd sizes, views, broadcasting)",
-        () => checkKernel(op, e, "elementwise"),
+        `${name} kernel matches the reference (odd sizes, views, broadcasting)`,
+        () => checkKernel(target, op, e, "elementwise"),
       );
-      await t.step("lazy engine's kernel matches the reference", () => checkKernel(op, e, "evaluate"));
-      await t.step("fused kernel matches the reference", () => checkFused(op, e));
+      await t.step(`${name}: lazy engine's kernel matches the reference`, () => checkKernel(target, op, e, "evaluate"));
+      await t.step(`${name}: fused kernel matches the reference`, () => checkFused(target, op, e));
     }
     await t.step("generated JavaScript matches the reference closure", () => checkJs(op, e));
     if (e.grad !== "none") {
@@ -308,6 +322,7 @@ for (const [op, e] of entries) {
       if (e.gradgrad !== false && e.grad !== "zero") await t.step("gradgradcheck", () => checkGrad(op, e, true));
     }
     if (fixtureCurrent) {
+      await t.step("special values match PyTorch on reference", () => checkSpecial(op, e, "reference"));
       await t.step("special values match PyTorch on cpu", () => checkSpecial(op, e, "cpu"));
       if (gpu) {
         await t.step("special values match PyTorch on webgpu (lazy)", () => checkSpecial(op, e, "webgpu"));

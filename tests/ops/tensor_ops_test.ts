@@ -1,20 +1,27 @@
 /**
  * Generated tests for the non-elementwise entries of the op table (reductions, movement,
- * indexing, composites): every case of every entry on webgpu against the cpu reference (float32),
- * gradcheck (float64 finite differences on cpu) where the entry takes gradients, and
- * gradgradcheck where its gradient is differentiable. No test is written per op.
+ * indexing, composites): every case of every entry on cpu (one thread and every thread) and webgpu
+ * against the reference (float32), gradcheck (float64 finite differences on cpu) where the entry
+ * takes gradients, and gradgradcheck where its gradient is differentiable. No test is written per op.
  *
- * Tolerance: reductions and products accumulate float32 roundings, so webgpu is compared at
- * rtol 1e-4, atol 1e-5 against the reference (which rounds once).
+ * Tolerance: reductions and products accumulate float32 roundings, so cpu and webgpu are compared
+ * at rtol 1e-4, atol 1e-5 against the reference (which rounds once).
  */
 import assert from "node:assert/strict";
 import * as mod from "../../mod.ts";
 import { gradcheck, gradgradcheck, type Tensor, tensor } from "../../mod.ts";
-import { ensureWebGPU } from "../../lib/tensor/device.ts";
+import { type Device, ensureWebGPU, getNumThreads, setNumThreads } from "../../lib/tensor/device.ts";
 import { type OpCase, TENSOR_OPS, type TensorOpEntry } from "../../lib/ops/tensor_ops.ts";
 import { assertClose, randomArray } from "../_helpers.ts";
 
 const hasGpu = await ensureWebGPU();
+const allThreads = getNumThreads();
+/** Each device checked against the reference, with the cpu thread count it runs with. */
+const targets: { label: string; device: Device; threads: number }[] = [
+  { label: "cpu, 1 thread", device: "cpu", threads: 1 },
+  ...(allThreads > 1 ? [{ label: `cpu, ${allThreads} threads`, device: "cpu" as const, threads: allThreads }] : []),
+  ...(hasGpu ? [{ label: "webgpu", device: "webgpu" as const, threads: allThreads }] : []),
+];
 
 type Fn = (...args: unknown[]) => Tensor | Tensor[];
 
@@ -53,7 +60,7 @@ function call(e: TensorOpEntry, c: OpCase, operands: Tensor[]): Tensor[] {
 }
 
 /** The case's operands on `device`: floats from its domain, index operands as int32 below their bound. */
-function operands(c: OpCase, device: "cpu" | "webgpu", dtype: "float32" | "float64", seed: number): Tensor[] {
+function operands(c: OpCase, device: Device, dtype: "float32" | "float64", seed: number): Tensor[] {
   return c.shapes.map((shape, k) => {
     const n = shape.reduce((a, s) => a * s, 1);
     const bound = c.indices?.[k];
@@ -70,15 +77,22 @@ for (const [name, e] of Object.entries(TENSOR_OPS)) {
   Deno.test(`op table: ${name} (${e.kind})`, async (t) => {
     for (const [i, c] of e.cases.entries()) {
       const label = `case ${i}: [${c.shapes.map((s) => `[${s}]`).join(", ")}] ${JSON.stringify(c.args ?? [])}`;
-      if (hasGpu) {
-        await t.step(`${label}: webgpu matches the reference`, async () => {
-          const want = call(e, c, operands(c, "cpu", "float32", 3));
-          const got = call(e, c, operands(c, "webgpu", "float32", 3));
+      for (const target of targets) {
+        await t.step(`${label}: ${target.label} matches the reference`, async () => {
+          const want = call(e, c, operands(c, "reference", "float32", 3));
+          setNumThreads(target.threads);
+          let got: Tensor[];
+          try {
+            got = call(e, c, operands(c, target.device, "float32", 3));
+          } finally {
+            setNumThreads(allThreads);
+          }
           assert.equal(got.length, want.length);
           for (const [j, g] of got.entries()) {
             assert.deepEqual(g.shape, want[j].shape, `${name}: shape`);
             assert.equal(g.dtype, want[j].dtype, `${name}: dtype`);
-            assertClose(await g.data(), await want[j].data(), { rtol: 1e-4, atol: 1e-5, what: `${name} ${label}` });
+            const what = `${name} ${label} on ${target.label}`;
+            assertClose(await g.data(), await want[j].data(), { rtol: 1e-4, atol: 1e-5, what });
           }
         });
       }

@@ -1,6 +1,7 @@
 // The lazy engine (lib/tensor/lazy.ts): chains of elementwise ops realized as one kernel agree with
 // eager execution and with the float64 reference, past every limit, with broadcasting, views and
 // casts; pending tensors hold their operands' storages and release them; gradients flow through.
+import type { Device } from "../../mod.ts";
 import assert from "node:assert/strict";
 import { memoryStats, randn, setEager, type Tensor, tensor, tidy } from "../../mod.ts";
 import { backendFor, ensureWebGPU, getDefaultDevice } from "../../lib/tensor/device.ts";
@@ -55,7 +56,7 @@ function randomChain(seed: number, steps: number, differentiable = false): Chain
 }
 
 /** Inputs of one shape family: a full matrix, a row, a column, a transposed view and a scalar. */
-function inputs(device: "webgpu" | "cpu", dtype: "float32" | "float64", seed: number): Tensor[] {
+function inputs(device: Device, dtype: "float32" | "float64", seed: number): Tensor[] {
   const r = rng(seed);
   const vals = (n: number) => Array.from({ length: n }, () => r() * 4 - 2);
   const make = (n: number, shape: number[]) => tensor(vals(n), { device, dtype }).reshape(shape);

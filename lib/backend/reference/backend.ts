@@ -1,8 +1,8 @@
 /**
- * The reference backend: plain TypeScript over typed arrays, serving the device "cpu".
+ * The reference backend: plain TypeScript over typed arrays, serving the device "reference".
  *
- * It is the oracle the other backends' kernels are tested against, the backend gradcheck runs
- * on (it alone stores float64), and the fallback when there is no GPU. Every kernel reads its
+ * It is the oracle the other backends' kernels are tested against; the cpu backend also runs
+ * its kernels over the cpu heap for float64 (gradcheck) and the paths without a fast kernel. Every kernel reads its
  * inputs through strided {@link View}s, computes in float64 and stores into a fresh contiguous
  * typed array (so float32 results round once, on store). This class holds storage and memory
  * counters; each kernel family is a module beside it, as in the webgpu backend.
@@ -31,7 +31,7 @@ import type {
   View,
   WindowParams,
 } from "../backend.ts";
-import { numel } from "../_view.ts";
+import { checkViewBounds } from "../_view.ts";
 import { DTYPE_BYTES } from "../dtype.ts";
 import { boolOf, newArray, type ReferenceContext, ReferenceStorage } from "./storage.ts";
 import { elementwise } from "./elementwise.ts";
@@ -48,10 +48,10 @@ import { random } from "./random.ts";
 
 /** The reference backend; see {@link Backend} for the meaning of each primitive. */
 export class ReferenceBackend implements Backend, ReferenceContext {
-  /** The device it serves: `"cpu"`. */
-  readonly name = "cpu" as const;
+  /** The device it serves: `"reference"`. */
+  readonly name = "reference" as const;
   /** Human-readable description. */
-  readonly description = "cpu (TypeScript reference)";
+  readonly description = "reference (TypeScript, float64)";
   /** Every dtype, float64 included. */
   readonly dtypes: readonly DType[] = ["float32", "float64", "int32", "bool"];
 
@@ -80,24 +80,7 @@ export class ReferenceBackend implements Backend, ReferenceContext {
   /** @internal See {@link ReferenceContext.input}. */
   input(op: string, s: Storage, v: View): HostArray {
     const data = this.data(s);
-    if (v.shape.length !== v.strides.length) {
-      throw new RangeError(
-        `cpu ${op}: view has ${v.shape.length} dims but ${v.strides.length} strides`,
-      );
-    }
-    if (numel(v.shape) === 0) return data;
-    let lo = v.offset;
-    let hi = v.offset;
-    for (let d = 0; d < v.shape.length; d++) {
-      const span = (v.shape[d] - 1) * v.strides[d];
-      if (span < 0) lo += span;
-      else hi += span;
-    }
-    if (lo < 0 || hi >= s.size) {
-      throw new RangeError(
-        `cpu ${op}: view [${v.shape}] strides [${v.strides}] offset ${v.offset} reaches outside a storage of ${s.size} elements`,
-      );
-    }
+    checkViewBounds("cpu", op, v, s.size);
     return data;
   }
 

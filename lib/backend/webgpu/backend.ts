@@ -26,7 +26,7 @@ import type {
   View,
   WindowParams,
 } from "../backend.ts";
-import { acquireDevice } from "./device.ts";
+import { acquireDevice, type DeviceLimits } from "./device.ts";
 import { evaluateLimits } from "./evaluate.ts";
 // Each primitive runs whole where its storages fit one binding, else in pieces (split.ts):
 // split_ops.ts and split_rows.ts wrap the kernel modules; matmul.ts and window.ts split themselves.
@@ -52,6 +52,17 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
   readonly name = "webgpu" as const;
   /** float32, int32 and bool (no float64 in WGSL). */
   readonly dtypes: readonly DType[] = ["float32", "int32", "bool"];
+  /**
+   * Whether the adapter is a CPU rasterizer (llvmpipe, lavapipe, softpipe, SwiftShader, WARP),
+   * where the cpu backend is the faster default; see `isSoftwareAdapter` (adapter_kind.ts).
+   */
+  readonly softwareAdapter: boolean;
+
+  /** A backend on `device`; `softwareAdapter` says whether its adapter runs on the CPU. */
+  constructor(device: GPUDevice, limits: DeviceLimits, description: string, softwareAdapter: boolean) {
+    super(device, limits, description);
+    this.softwareAdapter = softwareAdapter;
+  }
 
   /** {@link Backend.elementwise}: WGSL generated from the op's table entry (elementwise.ts). */
   elementwise(op: ElementwiseOp, operands: readonly Operand[], outDtype: DType, params?: readonly number[]): Storage {
@@ -188,5 +199,5 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
 export async function createWebGPUBackend(): Promise<WebGPUBackend | null> {
   const acquired = await acquireDevice();
   if (!acquired) return null;
-  return new WebGPUBackend(acquired.device, acquired.limits, acquired.description);
+  return new WebGPUBackend(acquired.device, acquired.limits, acquired.description, acquired.softwareAdapter);
 }

@@ -3,6 +3,7 @@
  * kernels depend on.
  * @module
  */
+import { isSoftwareAdapter, requestAdapterQuietly } from "./adapter_kind.ts";
 
 /** The subset of adapter limits the backend requests and respects. */
 export interface DeviceLimits {
@@ -21,6 +22,8 @@ export interface AcquiredDevice {
   device: GPUDevice;
   limits: DeviceLimits;
   description: string;
+  /** Whether the adapter is a CPU rasterizer (see {@link isSoftwareAdapter}). */
+  softwareAdapter: boolean;
 }
 
 const LIMIT_NAMES: readonly (keyof DeviceLimits)[] = [
@@ -54,9 +57,7 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
   const gpu = (globalThis.navigator as { gpu?: GPU } | undefined)?.gpu;
   if (!gpu) return null;
   tuneSoftwareRasterizer();
-  const adapter = await gpu.requestAdapter({
-    powerPreference: "high-performance",
-  });
+  const adapter = await requestAdapterQuietly(gpu, { powerPreference: "high-performance" });
   if (!adapter) return null;
   const requiredLimits: Record<string, number> = {};
   for (const name of LIMIT_NAMES) requiredLimits[name] = adapter.limits[name];
@@ -66,6 +67,8 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
   const limits = {} as DeviceLimits;
   for (const name of LIMIT_NAMES) limits[name] = device.limits[name];
   const info = adapter.info;
+  // the flag moved from the adapter to its info; Deno 2.9 has it on the info
+  const fallbackFlag = info.isFallbackAdapter ?? (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter;
   const name = info.description || info.device || info.vendor || "unknown adapter";
   const arch = info.architecture ? ` ${info.architecture}` : "";
   const fallback = info.isFallbackAdapter ? ", fallback adapter" : "";
@@ -73,6 +76,7 @@ export async function acquireDevice(): Promise<AcquiredDevice | null> {
     device,
     limits,
     description: `${name}${arch} (webgpu${fallback})`,
+    softwareAdapter: isSoftwareAdapter(info, fallbackFlag),
   };
 }
 

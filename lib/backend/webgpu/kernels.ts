@@ -25,6 +25,7 @@ import type { DType } from "../backend.ts";
 import { currentDynamicParams } from "../capture.ts";
 import { type DynamicWord, encodeWord, type WordEncoding } from "./capture.ts";
 import { MAX_RANK } from "../backend.ts";
+export { collapseDims } from "../_view.ts";
 
 /** The kernel families, by file (elementwise and fused share the math helpers). */
 export const TEMPLATES = {
@@ -251,32 +252,4 @@ export function gridFor(count: number, maxPerDim: number): [number, number, numb
   if (z > maxPerDim) throw new RangeError(`webgpu: ${count} workgroups exceed the 3-D grid`);
   const yy = Math.ceil(count / (maxPerDim * z));
   return [maxPerDim, yy, z];
-}
-
-/**
- * Merges adjacent dims that every stride list walks contiguously, and drops size-1
- * dims, so simple views index with few divisions. Returns the new shape and strides.
- */
-export function collapseDims(
-  shape: readonly number[],
-  stridesList: readonly (readonly number[])[],
-): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = stridesList.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d];
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    if (
-      last >= 0 &&
-      stridesList.every((s, k) => outStrides[k][last] === s[d] * n)
-    ) {
-      outShape[last] *= n;
-      stridesList.forEach((s, k) => (outStrides[k][last] = s[d]));
-    } else {
-      outShape.push(n);
-      stridesList.forEach((s, k) => outStrides[k].push(s[d]));
-    }
-  }
-  return { shape: outShape, strides: outStrides };
 }

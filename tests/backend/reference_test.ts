@@ -1,4 +1,4 @@
-/** Tests of the cpu reference backend's primitives on small hand-checked cases. */
+/** Tests of the reference backend's primitives on small hand-checked cases. */
 import { createReferenceBackend } from "../../lib/backend/reference/mod.ts";
 import type { BinaryOp, DType, Storage, UnaryOp, View, WindowParams } from "../../lib/backend/backend.ts";
 import { contiguousView, randomBits } from "../../lib/backend/_view.ts";
@@ -60,8 +60,8 @@ async function binary(
 // ---- storage ---------------------------------------------------------------------
 
 Deno.test("the backend describes itself and its dtypes", () => {
-  assert.equal(cpu.name, "cpu");
-  assert.equal(cpu.description, "cpu (TypeScript reference)");
+  assert.equal(cpu.name, "reference");
+  assert.equal(cpu.description, "reference (TypeScript, float64)");
   assert.deepEqual([...cpu.dtypes], ["float32", "float64", "int32", "bool"]);
 });
 
