@@ -24,7 +24,7 @@ const QUICK = Deno.env.get("DENOGRAD_QUICK") === "1";
 // denograd runs its kernels through WebGPU when `navigator.gpu` offers a GPU. Where there is no
 // adapter, or the only one is a CPU rasterizer (Mesa's llvmpipe/lavapipe on a machine without a
 // GPU, SwiftShader, WARP: correct, but slower than computing on the CPU directly), the default
-// device is the fast TypeScript `cpu` backend, and the first use of the default says so in one
+// device is the fast `cpu` backend (WebAssembly SIMD and JavaScript on every core), and the first use of the default says so in one
 // line. `DENOGRAD_BACKEND=cpu|webgpu` picks one; `DENOGRAD_BACKEND=webgpu` or
 // `setDefaultDevice("webgpu")` forces WebGPU even on a rasterizer.
 // %%

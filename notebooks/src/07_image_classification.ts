@@ -31,9 +31,9 @@ const LR = QUICK ? 0.002 : 0.01;
 // %% [markdown]
 // ## The device
 //
-// The notebook uses the default device, chosen by the library: WebGPU on a GPU, and the
-// TypeScript `cpu` backend where the only WebGPU adapter is a CPU rasterizer (Mesa's llvmpipe on
-// a machine without a GPU), which is faster there. The first use of the default says so in one
+// The notebook uses the default device, chosen by the library: WebGPU on a GPU, and the `cpu`
+// backend (float32 WebAssembly SIMD and JavaScript kernels on every core) where the only WebGPU
+// adapter is a CPU rasterizer (Mesa's llvmpipe on a machine without a GPU), which is faster there. The first use of the default says so in one
 // line when it picked the cpu backend for that reason.
 // `DENOGRAD_BACKEND=webgpu` or `setDefaultDevice("webgpu")` forces WebGPU.
 // %%

@@ -45,8 +45,8 @@ const cfg = QUICK
 console.log(QUICK ? "quick mode" : "full mode", cfg);
 // %% [markdown]
 // **Device.** The notebook uses the default device, chosen by the library: WebGPU on a GPU,
-// and the TypeScript `cpu` backend where the only WebGPU adapter is a CPU rasterizer (Mesa's
-// llvmpipe on a machine without a GPU); the first use of the default says so in one line.
+// and the `cpu` backend (float32 kernels on every core) where the only WebGPU adapter is a CPU
+// rasterizer (Mesa's llvmpipe on a machine without a GPU); the first use of the default says so in one line.
 // `DENOGRAD_BACKEND=webgpu` or `setDefaultDevice("webgpu")` forces WebGPU. Why not WebGPU on
 // llvmpipe: measured on this machine (2 CPU cores), one training step of a 2-layer, hidden-64
 // BERT on 32 reviews of 64 tokens took ~3.6 s on the float64 reference backend (then the only
