@@ -84,6 +84,7 @@ for (const [name, e] of Object.entries(TENSOR_OPS)) {
           let got: Tensor[];
           try {
             got = call(e, c, operands(c, target.device, "float32", 3));
+            for (const g of got) g.realize(); // run pending chains with this thread count too
           } finally {
             setNumThreads(allThreads);
           }

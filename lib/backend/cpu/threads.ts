@@ -48,7 +48,7 @@ export const MAX_PARTS = 128;
 // sequence number of the job it takes part in, so a worker that wakes late never runs a job twice,
 // and its scratch address), then the parts' arguments.
 const SEQ = 0, PENDING = 1, KERNEL = 2, ARG_COUNT = 3, PART_ARG_COUNT = 4, READY = 5, FAILED = 6, NEXT = 7;
-const PART_COUNT = 8;
+const PART_COUNT = 8, QUIT = 9;
 const ARGS = 16;
 const RECORDS = ARGS + MAX_ARGS;
 const PARTS = RECORDS + 2 * MAX_THREADS;
@@ -56,6 +56,8 @@ if (PARTS + MAX_PARTS * MAX_PART_ARGS > CONTROL_BYTES / 4) {
   throw new Error("cpu threads: the control block is too small");
 }
 const STARTUP_MS = 20_000;
+/** How long process exit waits for the workers to leave their loops. */
+const STOP_MS = 200;
 // Waking a sleeping thread takes tens to hundreds of microseconds; spinning first (~25 µs: an
 // Atomics.load in a loop measured ~12 ns) keeps back-to-back jobs fast without burning a core that
 // other processes may need.
@@ -82,6 +84,13 @@ parentPort.once("message", ({ memory, port, thread }) => {
     for (let spin = 0; (seq = Atomics.load(i32, ${SEQ})) === seen && spin < ${SPINS}; spin++);
     while ((seq = Atomics.load(i32, ${SEQ})) === seen) Atomics.wait(i32, ${SEQ}, seen);
     seen = seq;
+    if (Atomics.load(i32, ${QUIT}) !== 0) {
+      // the process is exiting: leave the loop so this thread is idle before the runtime tears down
+      port.close();
+      Atomics.sub(i32, ${READY}, 1);
+      Atomics.notify(i32, ${READY});
+      return;
+    }
     if (Atomics.load(i32, record) !== seq) continue;
     try {
       const id = i32[${KERNEL}];
@@ -210,10 +219,32 @@ class Pool {
     return id;
   }
 
+  /**
+   * Wakes every worker to leave its loop and waits (at most {@link STOP_MS}) until they have, so
+   * no worker is running JavaScript while the process exits.
+   */
+  stopWorkers(): void {
+    if (this.#workers.length === 0) return;
+    const c = this.control;
+    Atomics.store(c, QUIT, 1);
+    Atomics.store(c, SEQ, this.#seq = (this.#seq + 1) | 0 || 1);
+    Atomics.notify(c, SEQ);
+    const deadline = performance.now() + STOP_MS;
+    for (let ready; (ready = Atomics.load(c, READY)) > 0;) {
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.wait(c, READY, ready, left) === "timed-out") break;
+    }
+    this.#workers = [];
+  }
+
   /** Starts workers until there are `count`, blocking until they are ready. */
   ensureWorkers(count: number): void {
     const started = this.#workers.length;
     if (count <= started) return;
+    if (started === 0) {
+      Atomics.store(this.control, QUIT, 0);
+      globalThis.addEventListener("unload", () => this.stopWorkers(), { once: true });
+    }
     for (let t = started + 1; t <= count; t++) {
       const worker = new Worker(WORKER_SOURCE, { eval: true });
       worker.unref();
