@@ -25,6 +25,7 @@ await initDevices();
 
 export { type NestedArray, type ReduceOptions, Tensor, type TensorCore, type TensorLike } from "./lib/tensor/tensor.ts";
 export type { DType, HostArray, MemoryStats, View } from "./lib/backend/backend.ts";
+export type { DTypeName } from "./lib/tensor/dtype.ts";
 export {
   type Device,
   getDefaultDevice,
@@ -60,6 +61,36 @@ export { cat, pad, stack } from "./lib/tensor/ops_combine.ts";
 export { where } from "./lib/tensor/ops_elementwise.ts";
 export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
 export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
+export { type Index, type SetAtOptions, Slice, slice } from "./lib/tensor/ops_at.ts";
+export {
+  diag,
+  diagonal,
+  flip,
+  meshgrid,
+  type MeshgridOptions,
+  movedim,
+  repeatInterleave,
+  type RepeatInterleaveOptions,
+  roll,
+  tile,
+  tril,
+  triu,
+  unbind,
+  unflatten,
+} from "./lib/tensor/ops_shape.ts";
+export {
+  indexAdd,
+  indexCopy,
+  indexFill,
+  maskedScatter,
+  scatter,
+  scatterReduce,
+  type ScatterReduceOptions,
+  type ScatterReduction,
+  take,
+  takeAlongDim,
+} from "./lib/tensor/ops_scatter.ts";
+export { einsum } from "./lib/tensor/einsum.ts";
 export { keep, tidy } from "./lib/tensor/scope.ts";
 export { type GradFn, isGradEnabled, noGrad } from "./lib/tensor/tape.ts";
 export type { SliceSpec } from "./lib/tensor/ops_movement.ts";
@@ -67,6 +98,14 @@ export { isEager, setEager } from "./lib/tensor/lazy.ts";
 export { compile, type CompiledFunction, type CompileStats } from "./lib/jit/compile.ts";
 export { type BackwardOptions, grad } from "./lib/autograd/backward.ts";
 export { gradcheck, type GradcheckFn, type GradcheckOptions, gradgradcheck } from "./lib/autograd/gradcheck.ts";
+export {
+  AutogradFunction,
+  type BackwardResult,
+  defineFunction,
+  type FunctionClass,
+  FunctionContext,
+  type FunctionDefinition,
+} from "./lib/autograd/function.ts";
 export { type AnomalyOptions, detectAnomaly, isAnomalyEnabled } from "./lib/autograd/anomaly.ts";
 export { memoryStats, synchronize } from "./lib/memory.ts";
 export { type KernelTime, profileKernels } from "./lib/profile.ts";

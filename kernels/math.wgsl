@@ -156,3 +156,81 @@ fn fmin_(x: f32, y: f32) -> f32 {
   if (f32_is_nan(x) || f32_is_nan(y)) { return nan_f32(); }
   return select(x, y, y < x);
 }
+
+// C's fmod (the sign of the dividend, torch.fmod): WGSL's `%` is x - y·trunc(x/y), which gives +0
+// for a negative dividend's zero remainder and NaN for an infinite divisor.
+fn cfmod_(x: f32, y: f32) -> f32 {
+  if (f32_is_inf(y) && !f32_is_inf(x) && !f32_is_nan(x)) { return x; }
+  let r = x % y;
+  if (r == 0.0) { return x * 0.0; }
+  return r;
+}
+
+// C's fmod on integers (truncating); 0 for a zero divisor, as idiv_.
+fn ifmod_(x: i32, y: i32) -> i32 {
+  if (y == 0) { return 0; }
+  return x - idiv_(x, y) * y;
+}
+
+fn with_sign_of_(r: f32, x: f32) -> f32 {
+  return bitcast<f32>(bitcast<u32>(r) | (bitcast<u32>(x) & 0x80000000u));
+}
+
+// sinh and cosh from e^(|x|/2) squared, so they overflow only where the result does (not past
+// 88.7, where e^|x| does); sinh near 0 from expm1, where (e^x - e^-x)/2 cancels.
+fn sinh_(x: f32) -> f32 {
+  let ax = abs(x);
+  var r: f32;
+  if (ax < 1.0) {
+    let e = expm1_(ax);
+    r = 0.5 * e * (e + 2.0) / (e + 1.0);
+  } else {
+    let h = exp(0.5 * ax);
+    r = (0.5 * h) * h - (0.5 / h) / h;
+  }
+  return with_sign_of_(r, x);
+}
+
+fn cosh_(x: f32) -> f32 {
+  let h = exp(0.5 * abs(x));
+  return (0.5 * h) * h + (0.5 / h) / h;
+}
+
+// asinh(x) = log1p(|x| + x²/(1 + √(1 + x²))) with the sign of x; log(2|x|) where x² would overflow.
+fn asinh_(x: f32) -> f32 {
+  let ax = abs(x);
+  var r: f32;
+  if (ax > 4096.0) {
+    r = log(ax) + 0.6931471805599453;
+  } else {
+    let z = ax * ax;
+    r = log1p_(ax + z / (1.0 + sqrt(1.0 + z)));
+  }
+  return with_sign_of_(r, x);
+}
+
+// acosh(x) = log1p(t + √(t(t + 2))) with t = x - 1 exact near 1 (x·x - 1 cancels there).
+fn acosh_(x: f32) -> f32 {
+  if (x > 4096.0) { return log(x) + 0.6931471805599453; }
+  let t = x - 1.0;
+  return log1p_(t + sqrt(t * (t + 2.0)));
+}
+
+// atanh(x) = log1p(2|x|/(1 - |x|))/2 with the sign of x: accurate near 0 and near ±1.
+fn atanh_(x: f32) -> f32 {
+  let ax = abs(x);
+  return with_sign_of_(0.5 * log1p_(2.0 * ax / (1.0 - ax)), x);
+}
+
+// C's hypot: +Infinity if either is infinite (even with a NaN), scaled so x² + y² never overflows.
+fn hypot_(x: f32, y: f32) -> f32 {
+  if (f32_is_inf(x) || f32_is_inf(y)) { return bitcast<f32>(F32_INF); }
+  if (f32_is_nan(x) || f32_is_nan(y)) { return nan_f32(); }
+  let ax = abs(x);
+  let ay = abs(y);
+  let mx = max(ax, ay);
+  let mn = min(ax, ay);
+  if (mx == 0.0) { return 0.0; }
+  let r = mn / mx;
+  return mx * sqrt(1.0 + r * r);
+}

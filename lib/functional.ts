@@ -20,3 +20,6 @@ export { embedding, oneHot } from "./tensor/ops_index.ts";
 export { pad } from "./tensor/ops_combine.ts";
 export { batchNorm, type BatchNormOptions } from "./nn/normalization.ts";
 export * from "./losses/functional.ts";
+export * from "./functional/activation.ts";
+export * from "./functional/shape.ts";
+export * from "./functional/nn.ts";

@@ -17,6 +17,43 @@ export interface BackwardOptions {
   createGraph?: boolean;
 }
 
+/** A gradient hook (`Tensor.registerHook`): sees the tensor's total gradient; a returned tensor replaces it. */
+export type GradHook = (grad: Tensor) => Tensor | void | undefined;
+
+// kept off the tensors: most never have one, and the lookup is one WeakMap probe per node
+const gradHooks = new WeakMap<Tensor, Map<number, GradHook>>();
+let nextGradHookId = 0;
+
+/** Registers `hook` on `t`'s gradient (see `Tensor.registerHook`); returns a handle whose `remove()` unregisters it. */
+export function registerGradHook(t: Tensor, hook: GradHook): { remove(): void } {
+  if (typeof hook !== "function") throw new TypeError("registerHook: the hook must be a function");
+  if (!t.requiresGrad) {
+    throw new Error(
+      `registerHook: cannot register a hook on a tensor of shape [${t.shape}] that does not require grad`,
+    );
+  }
+  let hooks = gradHooks.get(t);
+  if (!hooks) gradHooks.set(t, hooks = new Map());
+  const id = nextGradHookId++, table = hooks;
+  table.set(id, hook);
+  return { remove: () => table.delete(id) };
+}
+
+function runGradHooks(t: Tensor, g: Tensor): Tensor {
+  for (const hook of gradHooks.get(t)!.values()) {
+    const r = hook(g);
+    if (r === undefined) continue;
+    if ((r as { __isTensor?: boolean })?.__isTensor !== true || r.shape.join() !== t.shape.join()) {
+      throw new TypeError(
+        `registerHook: a hook on a [${t.shape}] tensor must return nothing or a gradient of that shape, got ` +
+          `${(r as unknown as { shape?: readonly number[] })?.shape ? `[${r.shape}]` : typeof r}`,
+      );
+    }
+    g = r;
+  }
+  return g;
+}
+
 function topoOrder(roots: readonly Tensor[]): Tensor[] {
   const order: Tensor[] = [];
   const seen = new Set<Tensor>();
@@ -45,6 +82,11 @@ function topoOrder(roots: readonly Tensor[]): Tensor[] {
 
 function seedGrads(op: string, roots: readonly Tensor[], grads: readonly Tensor[] | undefined): Map<Tensor, Tensor> {
   const map = new Map<Tensor, Tensor>();
+  if (grads !== undefined && grads.length !== roots.length) {
+    throw new RangeError(
+      `${op}: got ${grads.length} gradOutputs for ${roots.length} outputs; pass one gradient per output`,
+    );
+  }
   roots.forEach((root, i) => {
     if (!root.requiresGrad) {
       throw new Error(
@@ -99,7 +141,8 @@ function propagate(
   withGradMode(createGraph, () => {
     for (const node of topoOrder(roots)) {
       const fn = node.gradFn;
-      const g = grads.get(node);
+      let g = grads.get(node);
+      if (g && gradHooks.has(node)) grads.set(node, g = runGradHooks(node, g));
       if (g) {
         visit(node, g);
         if (fn) accumulate(op, fn, g, grads);
@@ -149,10 +192,11 @@ function accumulate(op: string, fn: GradFn, g: Tensor, grads: Map<Tensor, Tensor
 
 /** Refuses a node whose inputs were written in place after it was recorded (its gradient would read new values). */
 function checkVersions(op: string, fn: GradFn): void {
+  const saved = fn.saved ?? fn.inputs;
   let now = 0;
-  for (const t of fn.inputs) now += t.version;
+  for (const t of saved) now += t.version;
   if (now === fn.versions) return;
-  const changed = [...new Set(fn.inputs.filter((t) => t.version > 0))].map((t) =>
+  const changed = [...new Set(saved.filter((t) => t.version > 0))].map((t) =>
     `[${t.shape}] ${t.dtype} at version ${t.version}`
   );
   throw new Error(

@@ -89,6 +89,15 @@ export interface ScatterAddArgs {
   opName: string;
 }
 
+/** How {@link Backend.scatterReduce} combines a source value with the value at its position. */
+export type ScatterReduceOp = "replace" | "prod" | "amax" | "amin";
+
+/** The operands of {@link Backend.scatterReduce}: scatterAdd's, and how values meet. */
+export interface ScatterReduceArgs extends ScatterAddArgs {
+  /** `"replace"` writes the source (the last in row-major index order wins); the others fold it in. */
+  reduce: ScatterReduceOp;
+}
+
 /** Geometry of a 2-D sliding window (im2col / col2im). */
 export interface WindowParams {
   kernel: [number, number];
@@ -273,6 +282,13 @@ export interface Backend {
    * (torch.scatter_add along `dim`). `index` and `src` share a shape. Float or int32. Range errors as in gather.
    */
   scatterAdd(args: ScatterAddArgs): Storage;
+  /**
+   * Optional: like {@link scatterAdd}, with `src[j]` combined into its position by `reduce`
+   * (torch.scatter_reduce's step; the tensor layer builds sum, mean and include_self on it). Float,
+   * int32, and bool for replace/amax/amin. Range errors as in gather. A backend without it refuses
+   * scatter, scatterReduce and the index ops built on them.
+   */
+  scatterReduce?(args: ScatterReduceArgs): Storage;
   /** Writes `src` read through `sv` into `dst` through `dv` (same shape), in place. */
   copyInto(dst: Storage, dv: View, src: Storage, sv: View): void;
   /**
@@ -347,6 +363,15 @@ export interface Backend {
    * `g[n]·(softmax[c]·((1−ε)w[y] + ε·Σw/C) − (1−ε)w[y]·[c = y] − ε·w[c]/C)`, zero rows where ignored.
    */
   crossEntropyBackward?(args: CrossEntropyBackwardArgs): Storage;
+  /**
+   * Optional: a stable sort of `x` (read through `xv`; float32, int32, and float64 where stored)
+   * along `axis`. Returns `values` (contiguous, `xv.shape`, x's dtype) and int32 `indices` (the
+   * position along `axis` each value came from). NaN sorts as the largest value (last ascending,
+   * first when `descending`); equal values keep their order in both directions, so the result is
+   * the sort by (value, index) and every backend gives the same indices. The tensor layer (sort,
+   * topk, median, …) needs it; a backend without it refuses those ops.
+   */
+  sort?(x: Storage, xv: View, axis: number, descending: boolean): { values: Storage; indices: Storage };
   /**
    * Optional: 2-D max pooling of contiguous float `x` `[N, C, H, W]` (`xv` its view) in one pass.
    * Returns `values` `[N, C, Ho, Wo]` (the max over each window's in-image taps, `Ho` as in

@@ -276,6 +276,7 @@ export function loadBytes(
   // validate everything before creating any tensor
   const parsed: { name: string; shape: number[]; values: ArrayLike<number>; dtype: DType }[] = [];
   let dataEnd = 0;
+  const ranges: { name: string; begin: number; end: number }[] = [];
   for (const [name, info] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
       if (info === null || typeof info !== "object" || Object.values(info).some((v) => typeof v !== "string")) {
@@ -312,9 +313,18 @@ export function loadBytes(
         `"${name}" has ${end - begin} bytes but shape [${shape}] of ${code} needs ${expected}`,
       );
     }
+    if (end > begin) ranges.push({ name, begin, end });
     dataEnd = Math.max(dataEnd, end);
     const raw = bytes.subarray(dataStart + begin, dataStart + end);
     parsed.push({ name, shape: shape as number[], ...decode(fail, name, code as string, raw, hasF64) });
+  }
+  // the format gives each tensor its own bytes: overlapping ranges mean a corrupt or crafted file
+  ranges.sort((a, b) => a.begin - b.begin);
+  for (let i = 1; i < ranges.length; i++) {
+    const [p, q] = [ranges[i - 1], ranges[i]];
+    if (q.begin < p.end) {
+      fail(`"${q.name}" data_offsets [${q.begin}, ${q.end}] overlap those of "${p.name}" [${p.begin}, ${p.end}]`);
+    }
   }
   if (dataEnd !== dataLength) {
     fail(

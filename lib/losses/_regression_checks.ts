@@ -23,6 +23,18 @@ export function checkFloat(loss: string, name: string, t: Tensor): void {
   }
 }
 
+/**
+ * `target` as a float tensor of `input`'s dtype: an int32 or bool target is cast, as torch's
+ * type promotion does for these losses (e.g. integer ±1 labels); a float target is kept.
+ */
+export function floatTarget(loss: string, input: Tensor, target: Tensor): Tensor {
+  if (isFloat(target.dtype)) return target;
+  if (target.dtype !== "int32" && target.dtype !== "bool") {
+    throw new TypeError(`${loss}: target must be a float, int32 or bool tensor, got ${target.dtype}`);
+  }
+  return target.cast(isFloat(input.dtype) ? input.dtype : "float32");
+}
+
 /** `value`, or `fallback` when undefined; a RangeError unless it is a finite number satisfying `ok`. */
 export function numberOption(
   loss: string,

@@ -11,6 +11,7 @@ import { checkReduction, Loss, reduce, type ReductionOptions } from "./_reductio
 import { checkTensor, checkWeight, safeClasses } from "./_classes.ts";
 import { faultUnless } from "../tensor/primitives.ts";
 import { checkBinary } from "./bce.ts";
+import { floatTarget } from "./_regression_checks.ts";
 import { graphScope } from "../tensor/scope.ts";
 
 /** Options of the margin losses that take a `margin`. */
@@ -66,6 +67,7 @@ export function softMarginLoss(input: Tensor, target: Tensor, options: Reduction
 
 function softMarginLossUnscoped(input: Tensor, target: Tensor, options: ReductionOptions = {}): Tensor {
   const loss = "softMarginLoss";
+  target = floatTarget(loss, input, target);
   checkBinary(loss, input, target);
   checkReduction(loss, options.reduction);
   return reduce(loss, input.mul(target).neg().softplus(), options.reduction);
@@ -98,6 +100,7 @@ function multilabelSoftMarginLossUnscoped(
   options: MultilabelSoftMarginOptions = {},
 ): Tensor {
   const loss = "multilabelSoftMarginLoss";
+  target = floatTarget(loss, input, target);
   checkBinary(loss, input, target);
   checkReduction(loss, options.reduction);
   const c = input.shape[input.ndim - 1];
@@ -213,6 +216,7 @@ export function hingeEmbeddingLoss(input: Tensor, target: Tensor, options: Margi
 
 function hingeEmbeddingLossUnscoped(input: Tensor, target: Tensor, options: MarginOptions = {}): Tensor {
   const loss = "hingeEmbeddingLoss";
+  target = floatTarget(loss, input, target);
   checkBinary(loss, input, target);
   checkReduction(loss, options.reduction);
   const m = margin(loss, options.margin);

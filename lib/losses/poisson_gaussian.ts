@@ -8,7 +8,7 @@ import { where } from "../tensor/ops_elementwise.ts";
 import { noGrad, record } from "../tensor/tape.ts";
 import { assertNone } from "../tensor/primitives.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
-import { boolOption, checkFloat, numberOption } from "./_regression_checks.ts";
+import { boolOption, checkFloat, floatTarget, numberOption } from "./_regression_checks.ts";
 import { graphScope } from "../tensor/scope.ts";
 
 /** Options of {@link poissonNllLoss}. */
@@ -52,7 +52,7 @@ function poissonNllLossUnscoped(input: Tensor, target: Tensor, options: PoissonN
   const full = boolOption(op, "full", options.full, false);
   const eps = numberOption(op, "eps", options.eps, 1e-8, (v) => v >= 0, "a finite number >= 0");
   checkFloat(op, "input", input);
-  checkFloat(op, "target", target);
+  target = floatTarget(op, input, target);
   let loss = logInput ? input.exp().sub(target.mul(input)) : input.sub(target.mul(input.add(eps).log()));
   if (full) {
     const big = target.gt(1);
@@ -134,7 +134,7 @@ function gaussianNllLossUnscoped(
   const full = boolOption(op, "full", options.full, false);
   const eps = numberOption(op, "eps", options.eps, 1e-6, (v) => v > 0, "a finite number > 0");
   checkFloat(op, "input", input);
-  checkFloat(op, "target", target);
+  target = floatTarget(op, input, target);
   checkFloat(op, "var", variance);
   const v = varForInput(op, input, variance);
   const shape = `[${variance.shape}]`;

@@ -9,14 +9,13 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { where } from "../tensor/ops_elementwise.ts";
 import { Loss, reduce, type ReductionOptions } from "./_reduction.ts";
-import { checkFloat, checkSameShape, numberOption } from "./_regression_checks.ts";
+import { checkFloat, checkSameShape, floatTarget, numberOption } from "./_regression_checks.ts";
 import { graphScope } from "../tensor/scope.ts";
 
 function difference(loss: string, input: Tensor, target: Tensor): Tensor {
   checkFloat(loss, "input", input);
-  checkFloat(loss, "target", target);
   checkSameShape(loss, input, target);
-  return input.sub(target);
+  return input.sub(floatTarget(loss, input, target));
 }
 
 /**

@@ -8,6 +8,7 @@ import { arange, zeros } from "../tensor/ops_creation.ts";
 import { linear } from "../tensor/ops_linalg.ts";
 import { dropout } from "../tensor/ops_nn.ts";
 import { isFloat } from "../tensor/dtype.ts";
+import { mergeArgs, refuseOption } from "../tensor/_args.ts";
 import { Module } from "./module.ts";
 import { type FactoryOptions, LinearParams, xavierUniform } from "./_attention_parts.ts";
 
@@ -94,8 +95,34 @@ export class MultiheadAttention extends Module {
   /** Whether inputs are `[N, L, E]`. */
   readonly batchFirst: boolean;
 
-  constructor(embedDim: number, numHeads: number, options: MultiheadAttentionOptions = {}) {
+  /**
+   * `(embedDim, numHeads, dropout?, bias?, addBiasKv?, addZeroAttn?, kdim?, vdim?, batchFirst?)`
+   * as torch, or with an options object; `addBiasKv` and `addZeroAttn` are refused when true.
+   */
+  constructor(
+    embedDim: number,
+    numHeads: number,
+    ...args:
+      | [options?: MultiheadAttentionOptions]
+      | [
+        dropout?: number,
+        bias?: boolean,
+        addBiasKv?: boolean,
+        addZeroAttn?: boolean,
+        kdim?: number | null,
+        vdim?: number | null,
+        batchFirst?: boolean,
+      ]
+  ) {
     super();
+    const options = mergeArgs<MultiheadAttentionOptions & { addBiasKv?: boolean; addZeroAttn?: boolean }>(
+      "MultiheadAttention",
+      ["dropout", "bias", "addBiasKv", "addZeroAttn", "kdim", "vdim", "batchFirst"],
+      args,
+      ["device", "dtype"],
+    );
+    refuseOption("MultiheadAttention", "addBiasKv", options.addBiasKv, false, "no learned key/value bias rows");
+    refuseOption("MultiheadAttention", "addZeroAttn", options.addZeroAttn, false, "no zero attention row");
     if (!Number.isInteger(embedDim) || !Number.isInteger(numHeads) || numHeads < 1 || embedDim % numHeads !== 0) {
       throw new RangeError(
         `MultiheadAttention: embedDim ${embedDim} must be a positive integer divisible by numHeads ${numHeads}`,
@@ -132,8 +159,22 @@ export class MultiheadAttention extends Module {
     query: Tensor,
     key: Tensor,
     value: Tensor,
-    options: MultiheadAttentionForwardOptions = {},
+    ...args:
+      | [options?: MultiheadAttentionForwardOptions]
+      | [
+        keyPaddingMask?: Tensor | null,
+        needWeights?: boolean,
+        attnMask?: Tensor | null,
+        averageAttnWeights?: boolean,
+        isCausal?: boolean,
+      ]
   ): { output: Tensor; weights: Tensor | null } {
+    // torch's positional order after query, key, value
+    const options = mergeArgs<MultiheadAttentionForwardOptions>(
+      "MultiheadAttention.forward",
+      ["keyPaddingMask", "needWeights", "attnMask", "averageAttnWeights", "isCausal"],
+      args,
+    );
     const E = this.embedDim, H = this.numHeads, D = E / H;
     const unbatched = query.ndim === 2;
     const want = unbatched ? 2 : 3;

@@ -1,6 +1,7 @@
 /** `nn.Dropout`. @module */
 import type { Tensor } from "../tensor/tensor.ts";
 import { dropout } from "../tensor/ops_nn.ts";
+import { mergeArgs, refuseOption } from "../tensor/_args.ts";
 import { Module } from "./module.ts";
 
 /**
@@ -21,10 +22,12 @@ export class Dropout extends Module {
   /** Probability of zeroing an element. */
   readonly p: number;
 
-  /** Dropout with probability `p` (a number, or `{ p }`; default 0.5). */
-  constructor(p: number | { p?: number } = 0.5) {
+  /** Dropout with probability `p` (a number, or `{ p }`; default 0.5); `inplace` (torch's second argument) must be false. */
+  constructor(...args: [options?: { p?: number; inplace?: boolean }] | [p?: number, inplace?: boolean]) {
     super();
-    this.p = typeof p === "number" ? p : p.p ?? 0.5;
+    const o = mergeArgs<{ p?: number; inplace?: boolean }>("Dropout", ["p", "inplace"], args);
+    refuseOption("Dropout", "inplace", o.inplace, false, "dropout returns a new tensor");
+    this.p = o.p ?? 0.5;
     if (!(this.p >= 0 && this.p <= 1)) throw new RangeError(`Dropout: p must be in [0, 1], got ${this.p}`);
   }
 

@@ -1,4 +1,5 @@
 /** `nn.Embedding`. @module */
+import { mergeArgs, refuseOption } from "../tensor/_args.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { tensor, zeros } from "../tensor/ops_creation.ts";
 import { embedding } from "../tensor/ops_index.ts";
@@ -11,6 +12,14 @@ import { normal_ } from "./init.ts";
 export interface EmbeddingOptions {
   /** Row whose vector starts at zero and receives no gradient (negative counts from the end). */
   paddingIdx?: number | null;
+  /** torch's renormalisation bound: not supported (throws unless null). */
+  maxNorm?: number | null;
+  /** p of the maxNorm renormalisation (only the default 2). */
+  normType?: number;
+  /** Scale gradients by inverse word frequency: not supported (throws when true). */
+  scaleGradByFreq?: boolean;
+  /** Sparse gradients: not supported (throws when true). */
+  sparse?: boolean;
 }
 
 /**
@@ -35,8 +44,33 @@ export class Embedding extends Module {
   /** The padding row (normalised to be non-negative), or null. */
   readonly paddingIdx: number | null;
 
-  constructor(readonly numEmbeddings: number, readonly embeddingDim: number, options: EmbeddingOptions = {}) {
+  /**
+   * `(numEmbeddings, embeddingDim, paddingIdx?)` as torch, or with an options object. torch's
+   * `maxNorm`, `scaleGradByFreq` and `sparse` are refused (they throw) unless left at their defaults.
+   */
+  constructor(
+    readonly numEmbeddings: number,
+    readonly embeddingDim: number,
+    ...args:
+      | [options?: EmbeddingOptions]
+      | [
+        paddingIdx?: number | null,
+        maxNorm?: number | null,
+        normType?: number,
+        scaleGradByFreq?: boolean,
+        sparse?: boolean,
+      ]
+  ) {
     super();
+    const options = mergeArgs<EmbeddingOptions & Record<string, unknown>>(
+      "Embedding",
+      ["paddingIdx", "maxNorm", "normType", "scaleGradByFreq", "sparse"],
+      args,
+    );
+    refuseOption("Embedding", "maxNorm", options.maxNorm ?? undefined, undefined, "renormalise the weight yourself");
+    refuseOption("Embedding", "normType", options.normType, 2, "it only applies with maxNorm");
+    refuseOption("Embedding", "scaleGradByFreq", options.scaleGradByFreq, false, "gradients are not rescaled");
+    refuseOption("Embedding", "sparse", options.sparse, false, "gradients are dense");
     for (const [name, v] of [["numEmbeddings", numEmbeddings], ["embeddingDim", embeddingDim]] as const) {
       if (!Number.isInteger(v) || v < 1) {
         throw new RangeError(`Embedding: ${name} must be a positive integer, got ${v}`);

@@ -2,6 +2,7 @@
 import type { Tensor } from "../tensor/tensor.ts";
 import { zeros } from "../tensor/ops_creation.ts";
 import { linear } from "../tensor/ops_linalg.ts";
+import { mergeArgs } from "../tensor/_args.ts";
 import { Module } from "./module.ts";
 import { calculateFanInAndFanOut, kaimingUniform_, uniform_ } from "./init.ts";
 
@@ -39,9 +40,17 @@ export class Linear extends Module {
   /** `[outFeatures]`, or null without bias. */
   bias: Tensor | null;
 
-  /** A layer mapping `inFeatures` to `outFeatures`, initialised as PyTorch's (Kaiming-uniform weight, uniform bias). */
-  constructor(readonly inFeatures: number, readonly outFeatures: number, options: LinearOptions = {}) {
+  /**
+   * A layer mapping `inFeatures` to `outFeatures`, initialised as PyTorch's (Kaiming-uniform
+   * weight, uniform bias); `new nn.Linear(in, out, false)` or `{ bias: false }` drops the bias.
+   */
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    ...args: [options?: LinearOptions] | [bias?: boolean]
+  ) {
     super();
+    const options = mergeArgs<LinearOptions>("Linear", ["bias"], args);
     checkFeatures("Linear", "inFeatures", inFeatures);
     checkFeatures("Linear", "outFeatures", outFeatures);
     this.weight = this.param(zeros([outFeatures, inFeatures]));

@@ -20,8 +20,37 @@ export {
 export { Dropout } from "./dropout.ts";
 export { Embedding, type EmbeddingOptions } from "./embedding.ts";
 export { GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh } from "./activation.ts";
+export {
+  CELU,
+  ELU,
+  GLU,
+  Hardsigmoid,
+  Hardswish,
+  Hardtanh,
+  LogSigmoid,
+  Mish,
+  PReLU,
+  type PReLUOptions,
+  ReLU6,
+  SELU,
+  SiLU,
+  Softmin,
+  Softsign,
+} from "./activation_extra.ts";
 export { Flatten } from "./flatten.ts";
-export { ModuleList, Sequential } from "./container.ts";
+export { ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential } from "./container.ts";
+export { GRU, LSTM, type RecurrentInput, RNN, type RNNOptions } from "./rnn.ts";
+export { GRUCell, LSTMCell, RNNCell, type RNNCellOptions, type RnnNonlinearity } from "./rnn_cells.ts";
+export {
+  Transformer,
+  TransformerDecoder,
+  type TransformerDecoderForwardOptions,
+  TransformerDecoderLayer,
+  type TransformerDecoderLayerOptions,
+  type TransformerForwardOptions,
+  type TransformerOptions,
+} from "./transformer_decoder.ts";
+export { type ForwardHook, type ForwardPreHook, type RemovableHandle } from "./module.ts";
 export {
   MultiheadAttention,
   type MultiheadAttentionForwardOptions,

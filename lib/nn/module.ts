@@ -10,6 +10,33 @@ import { noGrad } from "../tensor/tape.ts";
 const buffers = new WeakSet<Tensor>();
 const nonPersistent = new WeakSet<Tensor>();
 
+/**
+ * Runs before `forward` with the module and its arguments (`register_forward_pre_hook`); a value
+ * other than undefined replaces the arguments (an array is the argument list, anything else the one argument).
+ */
+export type ForwardPreHook = (module: Module, inputs: unknown[]) => unknown;
+/** Runs after `forward` with the module, its arguments and output (`register_forward_hook`); a value other than undefined replaces the output. */
+export type ForwardHook = (module: Module, inputs: unknown[], output: unknown) => unknown;
+/** What the register functions return: `remove()` unregisters the hook (PyTorch's `RemovableHandle`). */
+export interface RemovableHandle {
+  /** Unregisters the hook; idempotent. */
+  remove(): void;
+}
+
+// kept off the instance so that the walk over fields (parameters, children) never sees them
+const forwardHooks = new WeakMap<Module, { pre: Map<number, ForwardPreHook>; post: Map<number, ForwardHook> }>();
+let nextHookId = 0;
+
+function addHook(module: Module, kind: "pre" | "post", fn: ForwardPreHook | ForwardHook): RemovableHandle {
+  if (typeof fn !== "function") throw new TypeError(`${module.constructor.name}: a forward hook must be a function`);
+  let hooks = forwardHooks.get(module);
+  if (!hooks) forwardHooks.set(module, hooks = { pre: new Map(), post: new Map() });
+  const id = nextHookId++;
+  (hooks[kind] as Map<number, typeof fn>).set(id, fn);
+  const table = hooks;
+  return { remove: () => table[kind].delete(id) };
+}
+
 /** A named collection of tensors, as `stateDict()` returns and `save()` writes. */
 export type StateDict = Record<string, Tensor>;
 
@@ -44,7 +71,22 @@ export class Module {
   constructor() {
     const forward = this.forward;
     Object.defineProperty(this, "forward", {
-      value: (...inputs: unknown[]) => graphScope(() => forward.apply(this, inputs), { holder: this }),
+      value: (...inputs: unknown[]) => {
+        const hooks = forwardHooks.get(this);
+        if (!hooks) return graphScope(() => forward.apply(this, inputs), { holder: this });
+        // hooks run outside the scope: what they create and keep is theirs, not the call's leftovers
+        let args = inputs;
+        for (const pre of hooks.pre.values()) {
+          const r = pre(this, args);
+          if (r !== undefined) args = Array.isArray(r) ? r : [r];
+        }
+        let output = graphScope(() => forward.apply(this, args), { holder: this });
+        for (const post of hooks.post.values()) {
+          const r = post(this, args, output);
+          if (r !== undefined) output = r;
+        }
+        return output;
+      },
       writable: true,
       configurable: true,
       enumerable: false,
@@ -207,6 +249,45 @@ export class Module {
       }
     });
     return { missing, unexpected };
+  }
+
+  /**
+   * Registers `hook(module, inputs)` to run before every `forward` call (PyTorch's
+   * `register_forward_pre_hook`); returning a value replaces the arguments.
+   *
+   * @example
+   * ```ts
+   * import { nn, ones } from "denograd";
+   * import assert from "node:assert/strict";
+   * const fc = new nn.Identity();
+   * const handle = fc.registerForwardPreHook((_m, [x]) => (x as import("denograd").Tensor).mul(2));
+   * assert.deepEqual(await (fc.forward(ones([1])) as import("denograd").Tensor).toArray(), [2]);
+   * handle.remove();
+   * ```
+   */
+  registerForwardPreHook(hook: ForwardPreHook): RemovableHandle {
+    return addHook(this, "pre", hook);
+  }
+
+  /**
+   * Registers `hook(module, inputs, output)` to run after every `forward` call (PyTorch's
+   * `register_forward_hook`); returning a value replaces the output. Hooks run in registration order.
+   *
+   * @example
+   * ```ts
+   * import { nn, randn } from "denograd";
+   * import assert from "node:assert/strict";
+   * const fc = new nn.Linear(3, 2);
+   * const seen: number[][] = [];
+   * const handle = fc.registerForwardHook((_m, _in, out) => { seen.push([...(out as import("denograd").Tensor).shape]); });
+   * fc.forward(randn([4, 3]));
+   * handle.remove();
+   * fc.forward(randn([4, 3]));
+   * assert.deepEqual(seen, [[4, 2]]);
+   * ```
+   */
+  registerForwardHook(hook: ForwardHook): RemovableHandle {
+    return addHook(this, "post", hook);
   }
 
   /** Calls `fn` on every module (children first is not guaranteed; order is depth-first pre-order). */

@@ -1,4 +1,5 @@
 /** Normalization layers: `nn.BatchNorm1d`, `nn.BatchNorm2d`, `nn.LayerNorm`, and `batchNorm`. @module */
+import { mergeArgs } from "../tensor/_args.ts";
 import type { Tensor } from "../tensor/tensor.ts";
 import { ones, zeros } from "../tensor/ops_creation.ts";
 import { layerNorm } from "../tensor/ops_nn.ts";
@@ -49,8 +50,19 @@ export function batchNorm(
   x: Tensor,
   runningMean: Tensor | null,
   runningVar: Tensor | null,
-  options: BatchNormOptions = {},
+  ...args:
+    | [options?: BatchNormOptions]
+    | [
+      weight?: Tensor | null,
+      bias?: Tensor | null,
+      training?: boolean,
+      momentum?: number | Tensor,
+      eps?: number,
+      options?: BatchNormOptions,
+    ]
 ): Tensor {
+  // torch's positional order after the running statistics: weight, bias, training, momentum, eps
+  const options = mergeArgs<BatchNormOptions>("batchNorm", ["weight", "bias", "training", "momentum", "eps"], args);
   const eps = options.eps ?? 1e-5, momentum = options.momentum ?? 0.1;
   const training = options.training ?? false;
   if (x.ndim < 2) throw new RangeError(`batchNorm: expected an input [N, C, *] with at least 2 dims, got [${x.shape}]`);
@@ -101,6 +113,8 @@ export interface BatchNormLayerOptions {
   trackRunningStats?: boolean;
 }
 
+const NULL_MOMENTUM = Symbol("null momentum");
+
 // The shared implementation of BatchNorm1d/2d (PyTorch's _BatchNorm). Field names are
 // PyTorch's state_dict keys, hence snake_case.
 abstract class BatchNormBase extends Module {
@@ -112,8 +126,21 @@ abstract class BatchNormBase extends Module {
   readonly eps: number;
   readonly momentum: number | null;
 
-  constructor(readonly numFeatures: number, options: BatchNormLayerOptions = {}) {
+  /** `(numFeatures, eps?, momentum?, affine?, trackRunningStats?)` as torch, or with an options object. */
+  constructor(
+    readonly numFeatures: number,
+    ...args:
+      | [options?: BatchNormLayerOptions]
+      | [eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean]
+  ) {
     super();
+    const options = mergeArgs<BatchNormLayerOptions>(
+      new.target.name,
+      ["eps", "momentum", "affine", "trackRunningStats"],
+      // a null momentum (cumulative average) is a value here, not a left-out argument
+      args.map((a) => (a === null ? NULL_MOMENTUM : a)),
+    );
+    if ((options.momentum as unknown) === NULL_MOMENTUM) options.momentum = null;
     if (!Number.isInteger(numFeatures) || numFeatures < 1) {
       throw new RangeError(`${new.target.name}: numFeatures must be a positive integer, got ${numFeatures}`);
     }
@@ -225,8 +252,13 @@ export class LayerNorm extends Module {
   readonly normalizedShape: readonly number[];
   readonly eps: number;
 
-  constructor(normalizedShape: number | readonly number[], options: LayerNormOptions = {}) {
+  /** `(normalizedShape, eps?, elementwiseAffine?)` as torch, or with an options object. */
+  constructor(
+    normalizedShape: number | readonly number[],
+    ...args: [options?: LayerNormOptions] | [eps?: number, elementwiseAffine?: boolean]
+  ) {
     super();
+    const options = mergeArgs<LayerNormOptions>("LayerNorm", ["eps", "elementwiseAffine"], args);
     this.normalizedShape = typeof normalizedShape === "number" ? [normalizedShape] : [...normalizedShape];
     if (this.normalizedShape.some((d) => !Number.isInteger(d) || d < 1)) {
       throw new RangeError(`LayerNorm: normalizedShape must be positive integers, got [${this.normalizedShape}]`);

@@ -5,6 +5,7 @@
  */
 import type { Tensor } from "../tensor/tensor.ts";
 import { gelu, relu } from "../tensor/ops_elementwise.ts";
+import { checkOptions, mergeArgs } from "../tensor/_args.ts";
 import { Module } from "./module.ts";
 import { MultiheadAttention } from "./attention.ts";
 import { DropoutLayer, type FactoryOptions, LayerNormParams, LinearParams } from "./_attention_parts.ts";
@@ -83,8 +84,31 @@ export class TransformerEncoderLayer extends Module {
   readonly activation: (x: Tensor) => Tensor;
   readonly #args: [number, number, TransformerEncoderLayerOptions];
 
-  constructor(dModel: number, nhead: number, options: TransformerEncoderLayerOptions = {}) {
+  /**
+   * `(dModel, nhead, dimFeedforward?, dropout?, activation?, layerNormEps?, batchFirst?, normFirst?)`
+   * as torch, or with an options object.
+   */
+  constructor(
+    dModel: number,
+    nhead: number,
+    ...args:
+      | [options?: TransformerEncoderLayerOptions]
+      | [
+        dimFeedforward?: number,
+        dropout?: number,
+        activation?: TransformerEncoderLayerOptions["activation"],
+        layerNormEps?: number,
+        batchFirst?: boolean,
+        normFirst?: boolean,
+      ]
+  ) {
     super();
+    const options = mergeArgs<TransformerEncoderLayerOptions>(
+      "TransformerEncoderLayer",
+      ["dimFeedforward", "dropout", "activation", "layerNormEps", "batchFirst", "normFirst"],
+      args,
+      ["device", "dtype"],
+    );
     const factory = { device: options.device, dtype: options.dtype };
     const ff = options.dimFeedforward ?? 2048, p = options.dropout ?? 0.1, eps = options.layerNormEps ?? 1e-5;
     const act = options.activation ?? "relu";
@@ -106,6 +130,7 @@ export class TransformerEncoderLayer extends Module {
 
   /** Runs the layer on `src`; the output has src's shape. */
   override forward(src: Tensor, options: TransformerEncoderLayerForwardOptions = {}): Tensor {
+    checkOptions("TransformerEncoderLayer.forward", options, ["srcMask", "srcKeyPaddingMask", "isCausal"]);
     let x = src;
     if (this.normFirst) {
       x = x.add(this.#selfAttention(this.norm1.forward(x), options));
@@ -180,8 +205,20 @@ export class TransformerEncoder extends Module {
   /** Final normalisation, or null. */
   norm: Module | null;
 
-  constructor(encoderLayer: EncoderLayerLike, numLayers: number, options: { norm?: Module | null } = {}) {
+  /** `(encoderLayer, numLayers, norm?)` as torch, or with `{ norm }`; torch's `enableNestedTensor` and `maskCheck` are accepted (they only affect speed and checks there). */
+  constructor(
+    encoderLayer: EncoderLayerLike,
+    numLayers: number,
+    ...args:
+      | [options?: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean }]
+      | [norm?: Module | null, enableNestedTensor?: boolean, maskCheck?: boolean]
+  ) {
     super();
+    const options = mergeArgs<{ norm?: Module | null }>(
+      "TransformerEncoder",
+      ["norm", "enableNestedTensor", "maskCheck"],
+      args,
+    );
     if (!Number.isInteger(numLayers) || numLayers < 1) {
       throw new RangeError(`TransformerEncoder: numLayers must be a positive integer, got ${numLayers}`);
     }
@@ -194,6 +231,7 @@ export class TransformerEncoder extends Module {
 
   /** Runs `src` through every layer, then the final norm. */
   override forward(src: Tensor, options: TransformerEncoderForwardOptions = {}): Tensor {
+    checkOptions("TransformerEncoder.forward", options, ["mask", "srcKeyPaddingMask", "isCausal"]);
     let x = src;
     for (const layer of this.layers) {
       x = layer.forward(x, {

@@ -1,4 +1,4 @@
-/** `nn.utils`: gradient clipping. @module */
+/** `nn.utils`: gradient clipping, and `nn.utils.rnn` (packed sequences). @module */
 import type { Tensor } from "../tensor/tensor.ts";
 import { tidy } from "../tensor/scope.ts";
 import { fusedElementwise, fx } from "../tensor/fused.ts";
@@ -133,3 +133,6 @@ export function clipGradValue(params: Tensor | readonly Tensor[], clipValue: num
     })
   );
 }
+
+/** `nn.utils.rnn`: packed and padded sequences for the recurrent layers. */
+export * as rnn from "./rnn_utils.ts";

@@ -1,7 +1,7 @@
 /**
  * Scalar math that JavaScript's `Math` lacks or gets subtly different from PyTorch: a
- * float64-accurate `erf`, half-to-even rounding, IEEE `pow`, Python-style remainders and
- * NaN-propagating min/max. The reference closures of the op table use them, and generated
+ * float64-accurate `erf`, half-to-even rounding, IEEE `pow`, Python- and C-style integer remainders,
+ * `copysign` by the sign bit and NaN-propagating min/max. The reference closures of the op table use them, and generated
  * JavaScript reaches them as `lib.<name>` ({@link JS_HELPERS}).
  * @module
  */
@@ -196,6 +196,23 @@ export function imod(a: number, b: number): number {
   return b === 0 ? 0 : floatMod(a, b) | 0;
 }
 
+const signF64 = new Float64Array(1);
+const signU32 = new Uint32Array(signF64.buffer);
+const HIGH_WORD = 1 - LOW_WORD;
+
+/** `|x|` with the sign bit of `y` (C's `copysign`): −0 and a NaN's sign count, as PyTorch reads them. */
+export function copysign(x: number, y: number): number {
+  signF64[0] = y;
+  const negative = (signU32[HIGH_WORD] >>> 31) === 1;
+  const ax = Math.abs(x);
+  return negative ? -ax : ax;
+}
+
+/** int32 C-style remainder (sign of the dividend, `torch.fmod`), 0 for a zero divisor (as the WGSL kernels give). */
+export function intFmod(a: number, b: number): number {
+  return b === 0 ? 0 : (a % b) | 0;
+}
+
 /** The helpers generated JavaScript may call, by the names it uses (`lib.erf(x)`). */
 export const JS_HELPERS = {
   erf,
@@ -208,4 +225,6 @@ export const JS_HELPERS = {
   fmin,
   idiv,
   imod,
+  copysign,
+  intFmod,
 } as const;

@@ -88,7 +88,8 @@ export const ARITHMETIC = {
     reference: () => ieeePow,
     referenceInt: () => intPow,
     grad: {
-      x: ({ g, x, y }) => g.mul(y.mul(x.pow(y.sub(1)))),
+      // y·x^(y−1), taken as 0 where y = 0 (as torch does: 0·0^−1 would be NaN at x = 0)
+      x: ({ g, x, y }) => g.mul(y.mul(x.pow(y.sub(1))).where(y.ne(0), 0)),
       // d/dy x^y = x^y ln x, taken as 0 where x = 0 and y >= 0 (as torch does)
       y: ({ g, x, y, out }) => g.mul(out.mul(x.where(x.ne(0), 1).log())).where(x.ne(0).logicalOr(y.lt(0)), 0),
     },
@@ -225,14 +226,22 @@ export const ARITHMETIC = {
     params: { min: -Infinity, max: Infinity },
     policy: "numeric",
     // NaN passes through; the explicit test keeps GPU compilers from folding the selects into
-    // min/max, which return the bound for NaN (seen on NVIDIA).
-    forward: ({ x }, { min, max }) =>
-      fx.where(fx.isnan(x), x, fx.where(fx.gt(x, max), max, fx.where(fx.lt(x, min), min, x))),
-    reference: ({ min, max }) => (x) => (x !== x ? x : x > max ? max : x < min ? min : x),
+    // min/max, which return the bound for NaN (seen on NVIDIA). The min bound goes first and the
+    // max bound on its result, so min > max gives max everywhere, as torch's min(max(x, lo), hi).
+    forward: ({ x }, { min, max }) => {
+      const low = fx.where(fx.lt(x, min), min, x);
+      return fx.where(fx.isnan(x), x, fx.where(fx.gt(low, max), max, low));
+    },
+    reference: ({ min, max }) => (x) => {
+      if (x !== x) return x;
+      const low = x < min ? min : x;
+      return low > max ? max : low;
+    },
     grad: { x: ({ g, x, p }) => g.mul(x.ge(p.min).logicalAnd(x.le(p.max)).cast(g.dtype)) },
     domain: [-3, 3],
     paramCases: [{ min: -1, max: 1.5 }, { min: 0 }, { max: -0.5 }],
-    doc: "Limits to [min, max] (either may be omitted); the gradient passes where min ≤ x ≤ max.",
+    doc: "Limits to [min, max] (either may be omitted; min > max gives max, as torch); the gradient passes where " +
+      "min ≤ x ≤ max.",
     torch: "torch.clamp(x, min, max)",
     method: "clamp",
   }),

@@ -1,10 +1,17 @@
-/** Transcendental entries of the op table: exponentials, logarithms, roots, trigonometry, erf. @module */
+/**
+ * Float math entries of the op table: exponentials and logarithms (natural, base 2 and 10), roots,
+ * sine, cosine, tanh, erf, atan2, truncation, and the two-operand functions of C's libm and PyTorch
+ * (logaddexp, copysign, fmod, lerp). More trigonometry is in math_trig.ts.
+ * @module
+ */
 import { elementwise } from "./entry.ts";
 import { fx } from "./fx.ts";
-import { erf } from "./_math.ts";
+import { copysign, erf, intFmod } from "./_math.ts";
 
 /** 2/√π, the scale of erf's derivative. */
 const TWO_OVER_SQRT_PI = 2 / Math.sqrt(Math.PI);
+/** log₁₀ 2, so log10 is log2 scaled (exact at powers of two, without a second rounding of log). */
+const LOG10_2 = Math.log10(2);
 
 /** Float math ops, by name. */
 export const MATH = {
@@ -140,5 +147,158 @@ export const MATH = {
     domain: [0.3, 3],
     doc: "atan(x / y) in the quadrant of (y, x) (torch.atan2(input=x, other=y)).",
     torch: "torch.atan2(x, y)",
+    method: "atan2",
+  }),
+  log2: elementwise({
+    args: ["x"],
+    policy: "float",
+    forward: { wgsl: { float: "log2($0)" }, js: { float: "Math.log2($0)" } },
+    reference: () => Math.log2,
+    grad: { x: ({ g, x }) => g.div(x.mul(Math.LN2)) },
+    domain: [0.2, 4],
+    special: [1e-30, 1e30, 1024],
+    doc: "Base-2 logarithm.",
+    torch: "torch.log2(x)",
+    method: "log2",
+  }),
+  log10: elementwise({
+    args: ["x"],
+    policy: "float",
+    forward: { wgsl: { float: `log2($0) * ${LOG10_2}` }, js: { float: "Math.log10($0)" } },
+    reference: () => Math.log10,
+    grad: { x: ({ g, x }) => g.div(x.mul(Math.LN10)) },
+    domain: [0.2, 4],
+    special: [1e-30, 1e30, 10, 1000],
+    doc: "Base-10 logarithm.",
+    torch: "torch.log10(x)",
+    method: "log10",
+  }),
+  exp2: elementwise({
+    args: ["x"],
+    policy: "float",
+    forward: { wgsl: { float: "exp2($0)" }, js: { float: "(2 ** $0)" } },
+    reference: () => (x) => 2 ** x,
+    grad: { x: ({ g, out }) => g.mul(out.mul(Math.LN2)) },
+    domain: [-3, 3],
+    special: [127, 128, -126, 10.5],
+    doc: "2ˣ.",
+    torch: "torch.exp2(x)",
+    method: "exp2",
+  }),
+  trunc: elementwise({
+    args: ["x"],
+    policy: "rounding",
+    forward: { wgsl: { float: "trunc($0)", int: "$0" }, js: { float: "Math.trunc($0)", int: "$0" } },
+    reference: () => Math.trunc,
+    grad: "zero",
+    domain: [-3, 3],
+    special: [2.5, -2.5, 0.5, -0.99],
+    doc: "Rounds toward zero; zero gradient.",
+    torch: "torch.trunc(x)",
+    method: "trunc",
+  }),
+  frac: elementwise({
+    args: ["x"],
+    policy: "float",
+    forward: ({ x }) => fx.sub(x, fx.un("trunc", x)),
+    reference: () => (x) => x - Math.trunc(x),
+    grad: { x: ({ g }) => g },
+    domain: [-3, 3],
+    special: [2.5, -2.5, -0.99, 1e7],
+    doc: "x − trunc(x): the fractional part, with the sign of x.",
+    torch: "torch.frac(x)",
+    method: "frac",
+  }),
+  isfinite: elementwise({
+    args: ["x"],
+    policy: "predicate",
+    forward: {
+      wgsl: { float: "!(f32_is_nan($0) || f32_is_inf($0))", int: "true" },
+      js: { float: "Number.isFinite($0)", int: "true" },
+    },
+    reference: () => (x) => (Number.isFinite(x) ? 1 : 0),
+    grad: "none",
+    domain: [-3, 3],
+    doc: "Whether each element is finite (not NaN, not ±Infinity).",
+    torch: "torch.isfinite(x)",
+    method: "isfinite",
+  }),
+  logaddexp: elementwise({
+    args: ["x", "y"],
+    policy: "float",
+    // PyTorch's: max(x, y) + log1p(e^−|x − y|), and x itself where x = y = ±Infinity
+    forward: ({ x, y }) => {
+      const big = fx.where(fx.gt(y, x), y, x);
+      const soft = fx.add(big, fx.log1p(fx.exp(fx.neg(fx.un("abs", fx.sub(x, y))))));
+      return fx.where(fx.op("and", fx.op("isinf", x), fx.op("eq", x, y)), x, soft);
+    },
+    reference: () => (x, y) =>
+      (x === y && !Number.isFinite(x) && x === x) ? x : Math.max(x, y) + Math.log1p(Math.exp(-Math.abs(x - y))),
+    grad: { x: ({ g, x, y }) => g.mul(x.sub(y).sigmoid()), y: ({ g, x, y }) => g.mul(y.sub(x).sigmoid()) },
+    domain: [-3, 3],
+    doc: "log(eˣ + eʸ) without overflow.",
+    torch: "torch.logaddexp(x, y)",
+    method: "logaddexp",
+  }),
+  copysign: elementwise({
+    args: ["x", "y"],
+    policy: "float",
+    forward: {
+      wgsl: { float: "bitcast<f32>((bitcast<u32>($0) & 0x7fffffffu) | (bitcast<u32>($1) & 0x80000000u))" },
+      js: { float: "lib.copysign($0, $1)" },
+    },
+    reference: () => copysign,
+    // PyTorch's: out/x where x ≠ 0 (±1), 0 at x = 0; none to y
+    grad: { x: ({ g, x, out }) => g.mul(out.div(x).where(x.ne(0), 0)), y: ({ g }) => g.mul(0) },
+    domain: [-3, 3],
+    doc: "The magnitude of x with the sign (bit) of y, −0 and NaN included.",
+    torch: "torch.copysign(x, y)",
+    method: "copysign",
+  }),
+  fmod: elementwise({
+    args: ["x", "y"],
+    policy: "numeric",
+    forward: {
+      wgsl: { float: "cfmod_($0, $1)", int: "ifmod_($0, $1)" },
+      js: { float: "($0 % $1)", int: "lib.intFmod($0, $1)" },
+    },
+    // JavaScript's `%` is C's fmod (sign of the dividend, x for an infinite divisor)
+    reference: () => (a, b) => a % b,
+    referenceInt: () => (a, b) => {
+      if (b === 0) throw new RangeError("fmod: integer division by zero");
+      return intFmod(a, b);
+    },
+    grad: {
+      x: ({ g }) => g,
+      // −trunc(x/y), trunc written with sign and floor
+      y: ({ g, x, y }) => {
+        const q = x.div(y);
+        return g.mul(q.mul(q.sign()).floor().mul(q.sign())).neg();
+      },
+    },
+    domain: { x: [-3, 3], y: [0.7, 3] },
+    doc: "C-style remainder x − y·trunc(x/y): the sign of the dividend (torch.fmod).",
+    torch: "torch.fmod(x, y)",
+    method: "fmod",
+  }),
+  lerp: elementwise({
+    args: ["x", "end", "weight"],
+    policy: "float",
+    // PyTorch 1.13's two forms: from x for w < 0.5, from end otherwise (exact at w = 0 and w = 1)
+    forward: ({ x, end, weight }) => {
+      const d = fx.sub(end, x);
+      const small = fx.lt(weight, fx.c(0.5));
+      return fx.where(small, fx.add(x, fx.mul(weight, d)), fx.sub(end, fx.mul(d, fx.sub(fx.c(1), weight))));
+    },
+    reference: () => (x, end, w) => (w < 0.5 ? x + w * (end - x) : end - (end - x) * (1 - w)),
+    grad: {
+      x: ({ g, weight }) => g.mul(weight.neg().add(1)),
+      end: ({ g, weight }) => g.mul(weight),
+      weight: ({ g, x, end }) => g.mul(end.sub(x)),
+    },
+    domain: { x: [-3, 3], end: [-3, 3], weight: [-0.3, 1.3] },
+    doc: "x + weight·(end − x), linear interpolation (torch.lerp).",
+    torch: "torch.lerp(x, end, weight)",
+    method: "lerp",
   }),
 };

@@ -9,14 +9,20 @@ import type { AnyElementwiseEntry, OpKind } from "./entry.ts";
 import { TENSOR_OPS } from "./tensor_ops.ts";
 import { ARITHMETIC } from "./arithmetic.ts";
 import { MATH } from "./math.ts";
+import { MATH_TRIG } from "./math_trig.ts";
 import { ACTIVATION } from "./activation.ts";
+import { ACTIVATION_EXTRA } from "./activation_extra.ts";
 import { COMPARISON } from "./comparison.ts";
 
 /** Elementwise ops by name (arithmetic, math, activations, comparisons and logic). */
-export const ELEMENTWISE = { ...ARITHMETIC, ...MATH, ...ACTIVATION, ...COMPARISON } as const satisfies Record<
-  string,
-  AnyElementwiseEntry
->;
+export const ELEMENTWISE = {
+  ...ARITHMETIC,
+  ...MATH,
+  ...MATH_TRIG,
+  ...ACTIVATION,
+  ...ACTIVATION_EXTRA,
+  ...COMPARISON,
+} as const satisfies Record<string, AnyElementwiseEntry>;
 
 /** The name of an elementwise op. */
 export type ElementwiseOp = keyof typeof ELEMENTWISE;

@@ -6,6 +6,11 @@
  * @module
  */
 import type { OpKind, ScalarType } from "./entry.ts";
+import { SCAN_OPS } from "./tensor_ops_scan.ts";
+import { SHAPE_OPS } from "./tensor_ops_shape.ts";
+import { INDEX_OPS } from "./tensor_ops_index.ts";
+import { NN_OPS } from "./tensor_ops_nn.ts";
+import { LINALG_OPS } from "./tensor_ops_linalg.ts";
 
 /** One test case: operand shapes and the arguments that follow the tensors. */
 export interface OpCase {
@@ -21,6 +26,12 @@ export interface OpCase {
   readonly indices?: Readonly<Record<number, number>>;
   /** Where float operands are drawn from (default [-2, 2]). */
   readonly domain?: readonly [number, number];
+  /**
+   * PyTorch's form of the case, a Python expression of the operands `a`, `b`, `c`, … (in order) and
+   * `torch`/`F`, for the golden fixtures (`deno task fixtures:tensor-ops`). A tuple or list result
+   * stands for several outputs, in the order denograd returns them.
+   */
+  readonly torch?: string;
 }
 
 /** How an op is called: a `Tensor` method on the first operand, or a function of `mod.ts`. */
@@ -338,12 +349,26 @@ export const TENSOR_OPS: Readonly<Record<string, TensorOpEntry>> = {
   ...withDefaults("movement", MOVEMENT),
   ...withDefaults("index", INDEXING),
   ...withDefaults("composite", COMPOSITE),
+  ...withKinds(SCAN_OPS),
+  ...withKinds(SHAPE_OPS),
+  ...withKinds(INDEX_OPS),
+  ...withKinds(NN_OPS),
+  ...withKinds(LINALG_OPS),
 };
 
 type Draft = Omit<TensorOpEntry, "kind" | "grad" | "gradgrad"> & {
   readonly grad?: boolean;
   readonly gradgrad?: boolean;
 };
+
+/** An entry as the family files (`tensor_ops_*.ts`) declare it: gradients default to tested. */
+export type OpDraft = Draft & { readonly kind: TensorOpEntry["kind"] };
+
+function withKinds(drafts: Readonly<Record<string, OpDraft>>): Record<string, TensorOpEntry> {
+  return Object.fromEntries(
+    Object.entries(drafts).map(([name, d]) => [name, withDefaults(d.kind, { [name]: d })[name]]),
+  );
+}
 
 /** Entries of one kind; gradients are assumed (and tested) unless an entry says otherwise. */
 function withDefaults(

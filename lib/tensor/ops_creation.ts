@@ -2,21 +2,33 @@
 import { isTracing, onReplay, withDynamicParams } from "../backend/capture.ts";
 import { numel } from "../backend/_view.ts";
 import type { DType } from "../backend/backend.ts";
-import { checkDType, isFloat } from "./dtype.ts";
+import { checkDType, checkInt32Range, type DTypeName, isFloat } from "./dtype.ts";
 import { backendFor, type Device, getDefaultDevice } from "./device.ts";
 import { Tensor } from "./tensor.ts";
 import { add, binaryRaw, cast, compare, mul, operand } from "./ops_elementwise.ts";
 import { reshape } from "./ops_movement.ts";
+import { checkOptions, creationArgs } from "./_args.ts";
 
 /** Options every creation function takes. */
 export interface CreateOptions {
-  /** Element type (default float32, or as inferred from the data). */
-  dtype?: DType;
+  /** Element type (default float32, or as inferred from the data); "int64" is stored as int32. */
+  dtype?: DTypeName;
   /** Device (default: webgpu when available, else cpu). */
   device?: Device;
   /** Record operations on this tensor for autograd. */
   requiresGrad?: boolean;
 }
+
+/**
+ * A shape and options as the creation functions take them: `zeros([2, 3], options?)`,
+ * `zeros(2, 3)` or `zeros(2, 3, options)` (torch's varargs sizes).
+ */
+export type ShapeArgs =
+  | [shape: readonly number[], options?: CreateOptions]
+  | number[]
+  | [...sizes: number[], options: CreateOptions];
+
+const CREATE_KEYS = ["dtype", "device", "requiresGrad"] as const;
 
 /** Nested arrays of numbers or booleans, or a typed array. */
 export type TensorData = number | boolean | readonly TensorData[] | ArrayLike<number>;
@@ -40,6 +52,7 @@ function finish(t: Tensor, options: CreateOptions): Tensor {
 }
 
 function resolve(op: string, options: CreateOptions, fallback: DType = "float32"): { dtype: DType; device: Device } {
+  checkOptions(op, options, CREATE_KEYS);
   const dtype = options.dtype === undefined ? fallback : checkDType(op, options.dtype);
   const device = options.device ?? getDefaultDevice();
   const backend = backendFor(device);
@@ -117,6 +130,7 @@ export function tensor(data: TensorData | Tensor, options: CreateOptions = {}): 
   const { shape, values, kind } = flattenData("tensor", data);
   const fallback = options.requiresGrad && !isFloat(kind) ? "float32" : kind;
   const { dtype, device } = resolve("tensor", options, fallback);
+  if (dtype === "int32") checkInt32Range("tensor", values);
   return finish(fromHost(values, shape, dtype, device), options);
 }
 
@@ -128,15 +142,17 @@ export function fromHost(values: ArrayLike<number>, shape: readonly number[], dt
   return Tensor.fromStorage(backendFor(device).upload(values, dtype), shape, dtype, device);
 }
 
-/** A tensor of zeros. */
-export function zeros(shape: readonly number[], options: CreateOptions = {}): Tensor {
+/** A tensor of zeros (torch.zeros): `zeros([2, 3])`, `zeros(2, 3)` or `zeros(2, 3, { dtype })`. */
+export function zeros(...args: ShapeArgs): Tensor {
+  const { shape, options } = creationArgs<CreateOptions>("zeros", args);
   const { dtype, device } = resolve("zeros", options);
   const s = backendFor(device).zeros(numel(checkShape("zeros", shape)), dtype);
   return finish(Tensor.fromStorage(s, shape, dtype, device), options);
 }
 
-/** A tensor of ones. */
-export function ones(shape: readonly number[], options: CreateOptions = {}): Tensor {
+/** A tensor of ones (torch.ones); the shape as an array or as sizes, like {@link zeros}. */
+export function ones(...args: ShapeArgs): Tensor {
+  const { shape, options } = creationArgs<CreateOptions>("ones", args);
   return full(shape, 1, options);
 }
 
@@ -169,11 +185,17 @@ export function fullLike(x: Tensor, value: number, options: CreateOptions = {}):
 /** `start, start+step, …` below `end` (int32 when all arguments are integers). */
 export function arange(start: number, end?: number, step = 1, options: CreateOptions = {}): Tensor {
   if (end === undefined) [start, end] = [0, start];
-  if (step === 0 || !Number.isFinite(step)) {
+  if (typeof step !== "number" || step === 0 || !Number.isFinite(step)) {
     throw new RangeError(`arange: step must be finite and non-zero, got ${step}`);
   }
-  if (![start, end].every(Number.isFinite)) {
-    throw new RangeError(`arange: start and end must be finite, got ${start}, ${end}`);
+  if (![start, end].every((v) => typeof v === "number" && Number.isFinite(v))) {
+    throw new RangeError(`arange: start and end must be finite numbers, got ${start}, ${end}`);
+  }
+  if ((end - start) * step < 0) {
+    throw new RangeError(
+      `arange: step ${step} points away from end ${end} (start ${start}); torch refuses this, give a step of the ` +
+        `other sign`,
+    );
   }
   const n = Math.max(0, Math.ceil((end - start) / step));
   const allInt = [start, end, step].every(Number.isInteger);
@@ -247,13 +269,15 @@ function draw(kind: "uniform" | "normal", shape: readonly number[], op: string, 
   return finish(Tensor.fromStorage(s, shape, dtype, device), options);
 }
 
-/** Uniform samples in [0, 1). */
-export function rand(shape: readonly number[], options: CreateOptions = {}): Tensor {
+/** Uniform samples in [0, 1) (torch.rand); the shape as an array or as sizes. */
+export function rand(...args: ShapeArgs): Tensor {
+  const { shape, options } = creationArgs<CreateOptions>("rand", args);
   return draw("uniform", shape, "rand", options);
 }
 
-/** Standard normal samples. */
-export function randn(shape: readonly number[], options: CreateOptions = {}): Tensor {
+/** Standard normal samples (torch.randn); the shape as an array or as sizes. */
+export function randn(...args: ShapeArgs): Tensor {
+  const { shape, options } = creationArgs<CreateOptions>("randn", args);
   return draw("normal", shape, "randn", options);
 }
 
@@ -269,6 +293,7 @@ export function randnLike(x: Tensor, options: CreateOptions = {}): Tensor {
 
 /** Integers uniform in [low, high) as int32. */
 export function randint(low: number, high: number, shape: readonly number[], options: CreateOptions = {}): Tensor {
+  checkOptions("randint", options, CREATE_KEYS);
   if (!Number.isInteger(low) || !Number.isInteger(high) || high <= low) {
     throw new RangeError(`randint: need integers low < high, got low=${low}, high=${high}`);
   }
@@ -276,11 +301,12 @@ export function randint(low: number, high: number, shape: readonly number[], opt
   const scaled = add(mul(u, high - low), low).floor();
   // guard the float rounding edge so values stay below high
   const clipped = binaryRaw("minimum", scaled, high - 1);
-  return cast(clipped, options.dtype ?? "int32");
+  return cast(clipped, checkDType("randint", options.dtype ?? "int32"));
 }
 
 /** 1 with probability `p` (a number or a tensor of probabilities), else 0, as float. */
 export function bernoulli(p: Tensor | number, options: CreateOptions & { shape?: readonly number[] } = {}): Tensor {
+  checkOptions("bernoulli", options, [...CREATE_KEYS, "shape"]);
   if (typeof p === "number") {
     if (!(p >= 0 && p <= 1)) throw new RangeError(`bernoulli: p must be in [0, 1], got ${p}`);
     const u = rand(options.shape ?? [], { device: options.device, dtype: options.dtype });

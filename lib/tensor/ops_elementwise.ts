@@ -12,7 +12,7 @@ import type { Expr } from "../ops/expr.ts";
 import { elementwiseEntry, type ElementwiseOp, namedParams, paramValues } from "../ops/table.ts";
 import { isGradEnabled, record, withGradMode } from "./tape.ts";
 import { fusedElementwise } from "./fused.ts";
-import { isFloat, promote } from "./dtype.ts";
+import { type DTypeName, isFloat, promote } from "./dtype.ts";
 import { keep } from "./scope.ts";
 import { Tensor, type TensorLike } from "./tensor.ts";
 import { sumToShape } from "./ops_reduce.ts";
@@ -307,8 +307,9 @@ export function binaryRaw(op: ElementwiseOp, a: TensorLike, b: TensorLike, dtype
 
 // ---- casts -------------------------------------------------------------------------------
 
-/** Converts `x` to `dtype`; differentiable between float dtypes. */
-export function cast(x: Tensor, dtype: DType): Tensor {
+/** Converts `x` to `dtype` ("int64" is stored as int32); differentiable between float dtypes. */
+export function cast(x: Tensor, to: DTypeName): Tensor {
+  const dtype = to === "int64" || to === "long" ? "int32" : to;
   if (x.dtype === dtype) return x;
   if (!x.backend.dtypes.includes(dtype)) {
     throw new TypeError(`cast: the ${x.device} backend has no ${dtype}; use the cpu device for float64`);

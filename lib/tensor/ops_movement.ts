@@ -112,6 +112,9 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
 /** Broadcasts to `shape` with zero strides (a view); −1 keeps a dim. */
 export function expand(x: Tensor, shape: readonly number[]): Tensor {
   const n = shape.length;
+  if (shape.some((d) => !Number.isInteger(d) || d < -1)) {
+    throw new RangeError(`expand: sizes must be non-negative integers (or -1 to keep a dim), got [${shape}]`);
+  }
   if (n < x.ndim) {
     throw new RangeError(`expand: cannot expand shape [${x.shape}] to fewer dims [${shape}]`);
   }
@@ -240,9 +243,15 @@ export function split(x: Tensor, size: number | number[], dim = 0): Tensor[] {
   const d = normalizeDim("split", dim, x.ndim);
   const sizes: number[] = [];
   if (typeof size === "number") {
-    if (!(size > 0)) throw new RangeError(`split: size must be positive, got ${size}`);
+    if (!Number.isInteger(size) || size < 0 || (size === 0 && x.shape[d] !== 0)) {
+      throw new RangeError(`split: size must be a positive integer, got ${size}`);
+    }
     for (let s = 0; s < x.shape[d]; s += size) sizes.push(Math.min(size, x.shape[d] - s));
+    if (x.shape[d] === 0) sizes.push(0); // PyTorch gives one empty piece
   } else {
+    if (size.some((n) => !Number.isInteger(n) || n < 0)) {
+      throw new RangeError(`split: sizes [${size}] must be non-negative integers`);
+    }
     if (size.reduce((a, b) => a + b, 0) !== x.shape[d]) {
       throw new RangeError(`split: sizes [${size}] do not add up to dim ${dim} of size ${x.shape[d]}`);
     }
@@ -262,11 +271,16 @@ export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
   if (!Number.isInteger(chunks) || chunks <= 0) {
     throw new RangeError(`chunk: chunks must be a positive integer, got ${chunks}`);
   }
-  return split(x, Math.max(1, Math.ceil(x.shape[d] / chunks)), d);
+  // PyTorch: pieces of ceil(n / chunks), so fewer than `chunks` may come back; an empty dim gives `chunks` empty pieces
+  if (x.shape[d] === 0) return Array.from({ length: chunks }, () => slice(x, d, 0, 0));
+  return split(x, Math.ceil(x.shape[d] / chunks), d);
 }
 
 /** Tiles the tensor `repeats[i]` times along each dim (torch.Tensor.repeat). */
 export function repeat(x: Tensor, repeats: readonly number[]): Tensor {
+  if (repeats.some((r) => !Number.isInteger(r) || r < 0)) {
+    throw new RangeError(`repeat: repeats must be non-negative integers, got [${repeats}]`);
+  }
   if (repeats.length < x.ndim) {
     throw new RangeError(`repeat: ${repeats.length} repeats for a tensor with ${x.ndim} dims`);
   }

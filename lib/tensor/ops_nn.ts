@@ -12,7 +12,8 @@ import { reshape, slice } from "./ops_movement.ts";
 import { cat, pad } from "./ops_combine.ts";
 import { amax, maxWithIndices, mean, sum } from "./ops_reduce.ts";
 import { matmul, matmulBias } from "./ops_linalg.ts";
-import { bernoulli, onesLike } from "./ops_creation.ts";
+import { bernoulli, ones } from "./ops_creation.ts";
+import { isOptionsObject, mergeArgs, refuseOption } from "./_args.ts";
 import { isFloat } from "./dtype.ts";
 import { directMaxPool2d, fusedLayerNorm, unfoldRaw } from "./primitives.ts";
 
@@ -52,21 +53,45 @@ function windowParams(
   return p;
 }
 
-/** Options of conv2d. */
+/** Options of conv2d (torch.nn.functional.conv2d's keyword arguments). */
 export interface Conv2dOptions {
+  /** Step of the window (default 1). */
   stride?: Pair;
-  padding?: Pair;
+  /** Zero padding on each side (default 0), or `"valid"` (none) or `"same"` (output size = input size, stride 1). */
+  padding?: Pair | "same" | "valid";
+  /** Spacing between kernel taps (default 1). */
   dilation?: Pair;
+  /** Independent channel groups (default 1). */
   groups?: number;
 }
 
+/** conv2d's arguments after the bias: an options object, or torch's positional order. */
+export type Conv2dArgs =
+  | [options?: Conv2dOptions]
+  | [stride?: Pair, padding?: Conv2dOptions["padding"], dilation?: Pair, groups?: number, options?: Conv2dOptions];
+
+const CONV_POSITIONAL = ["stride", "padding", "dilation", "groups"] as const;
+
 /**
  * 2-D convolution (cross-correlation, as in PyTorch): input `[N, C, H, W]`, weight
- * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`. Where the backend caps
- * what one kernel binding holds (`Backend.sizeLimits`, WebGPU), the im2col columns stay
- * under that cap: the batch, or an image's output rows, run in pieces joined with cat.
+ * `[O, C/groups, kh, kw]`, optional bias `[O]`; output `[N, O, Ho, Wo]`. Takes torch's
+ * positional order `conv2d(x, w, b, stride, padding, dilation, groups)` or an options object
+ * (in the place of the bias too: `conv2d(x, w, { stride: 2 })`). Where the backend caps what one
+ * kernel binding holds (`Backend.sizeLimits`, WebGPU), the im2col columns stay under that cap:
+ * the batch, or an image's output rows, run in pieces joined with cat.
  */
-export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options: Conv2dOptions = {}): Tensor {
+export function conv2d(
+  x: Tensor,
+  weight: Tensor,
+  biasOrOptions?: Tensor | null | Conv2dOptions,
+  ...args: Conv2dArgs
+): Tensor {
+  if (isOptionsObject(biasOrOptions)) {
+    if (args.length > 0) throw new TypeError("conv2d: an options object in the place of the bias must come last");
+    return conv2d(x, weight, null, biasOrOptions as Conv2dOptions);
+  }
+  const bias = biasOrOptions as Tensor | null | undefined;
+  const options = mergeArgs<Conv2dOptions>("conv2d", CONV_POSITIONAL, args);
   if (weight.ndim !== 4) {
     throw new RangeError(`conv2d: weight must be 4-D [O, C/groups, kh, kw], got [${weight.shape}]`);
   }
@@ -87,7 +112,21 @@ export function conv2d(x: Tensor, weight: Tensor, bias?: Tensor | null, options:
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== o)) {
     throw new RangeError(`conv2d: bias must have shape [${o}], got [${bias.shape}]`);
   }
-  const p = windowParams("conv2d", x, [kh, kw], options, 1);
+  const padding = options.padding ?? 0;
+  if (typeof padding === "string") {
+    const dilation = pair("conv2d", "dilation", options.dilation ?? 1, 1);
+    if (padding === "valid") return conv2d(x, weight, bias, { ...options, padding: 0 });
+    if (padding !== "same") throw new TypeError(`conv2d: padding must be a number, a pair, "same" or "valid"`);
+    const stride = pair("conv2d", "stride", options.stride ?? 1, 1);
+    if (stride.some((v) => v !== 1)) throw new RangeError(`conv2d: padding="same" needs stride 1, got [${stride}]`);
+    // torch pads the odd remainder of d·(k − 1) on the bottom/right
+    const total = [dilation[0] * (kh - 1), dilation[1] * (kw - 1)];
+    const lo = total.map((t) => Math.floor(t / 2));
+    if (total.every((t, i) => t === 2 * lo[i])) return conv2d(x, weight, bias, { ...options, padding: [lo[0], lo[1]] });
+    const padded = pad(x, [lo[1], total[1] - lo[1], lo[0], total[0] - lo[0]]);
+    return conv2d(padded, weight, bias, { ...options, padding: 0 });
+  }
+  const p = windowParams("conv2d", x, [kh, kw], { ...options, padding }, 1);
   const limit = x.backend.sizeLimits?.bindingBytes;
   return limit === undefined
     ? conv2dWhole(x, weight, bias, p, groups)
@@ -171,18 +210,110 @@ function conv2dWhole(x: Tensor, weight: Tensor, bias: Tensor | null | undefined,
   return y;
 }
 
-/** Options of the pooling ops. */
+/** Options of maxPool2d (torch.nn.functional.max_pool2d's keyword arguments). */
 export interface PoolOptions {
-  stride?: Pair;
+  /** Step of the window (default: the kernel size; null means the default, as torch's None). */
+  stride?: Pair | null;
+  /** Implicit padding on each side (default 0, at most half the kernel). */
   padding?: Pair;
+  /** Spacing between window taps (default 1). */
   dilation?: Pair;
+  /** Round the output size up instead of down, so windows may run past the bottom/right edge (default false). */
+  ceilMode?: boolean;
+  /** Also return the argmax indices: not supported (throws when true). */
+  returnIndices?: boolean;
 }
 
-/** Max over each window; the gradient goes to the first maximum of the window (as in PyTorch). */
-export function maxPool2d(x: Tensor, kernelSize: Pair, options: PoolOptions = {}): Tensor {
-  const p = windowParams("maxPool2d", x, kernelSize, options, kernelSize);
-  if (p.padding.some((pad, i) => pad * 2 > p.kernel[i])) {
-    throw new RangeError(`maxPool2d: padding [${p.padding}] must be at most half the kernel [${p.kernel}]`);
+/** Options of avgPool2d (torch.nn.functional.avg_pool2d's keyword arguments). */
+export interface AvgPoolOptions {
+  /** Step of the window (default: the kernel size; null means the default). */
+  stride?: Pair | null;
+  /** Zero padding on each side (default 0, at most half the kernel). */
+  padding?: Pair;
+  /** Round the output size up instead of down (default false). */
+  ceilMode?: boolean;
+  /** Count the zero padding in the mean's divisor (default true). */
+  countIncludePad?: boolean;
+  /** Divide every window's sum by this instead of its size. */
+  divisorOverride?: number | null;
+}
+
+/** maxPool2d's arguments after the kernel size: an options object, or torch's positional order. */
+export type MaxPoolArgs =
+  | [options?: PoolOptions]
+  | [
+    stride?: Pair | null,
+    padding?: Pair,
+    dilation?: Pair,
+    ceilMode?: boolean,
+    returnIndices?: boolean,
+    options?: PoolOptions,
+  ];
+
+/** avgPool2d's arguments after the kernel size: an options object, or torch's positional order. */
+export type AvgPoolArgs =
+  | [options?: AvgPoolOptions]
+  | [
+    stride?: Pair | null,
+    padding?: Pair,
+    ceilMode?: boolean,
+    countIncludePad?: boolean,
+    divisorOverride?: number | null,
+    options?: AvgPoolOptions,
+  ];
+
+/** torch.nn.functional.max_pool2d's positional order after the kernel size. */
+export const MAX_POOL_POSITIONAL = ["stride", "padding", "dilation", "ceilMode", "returnIndices"] as const;
+/** torch.nn.functional.avg_pool2d's positional order after the kernel size. */
+export const AVG_POOL_POSITIONAL = ["stride", "padding", "ceilMode", "countIncludePad", "divisorOverride"] as const;
+
+/**
+ * Window parameters of a pooling op with torch's ceil mode: the output size rounded up, the last
+ * window kept only where it starts inside the input or the left padding; `extra` is the bottom/
+ * right overhang past the padded input the rounded-up windows need.
+ */
+function poolWindow(
+  op: string,
+  x: Tensor,
+  kernel: Pair,
+  o: { stride?: Pair | null; padding?: Pair; dilation?: Pair; ceilMode?: boolean },
+): Window & { extra: [number, number] } {
+  const p = windowParams(op, x, kernel, { ...o, stride: o.stride ?? undefined }, kernel);
+  if (p.padding.some((v, i) => v * 2 > p.kernel[i])) {
+    throw new RangeError(`${op}: padding [${p.padding}] must be at most half the kernel [${p.kernel}]`);
+  }
+  const extra: [number, number] = [0, 0];
+  if (o.ceilMode) {
+    for (const i of [0, 1] as const) {
+      const size = x.shape[2 + i], span = p.dilation[i] * (p.kernel[i] - 1) + 1;
+      let out = Math.ceil((size + 2 * p.padding[i] - span) / p.stride[i]) + 1;
+      if ((out - 1) * p.stride[i] >= size + p.padding[i]) out--;
+      p.out[i] = out;
+      extra[i] = Math.max(0, (out - 1) * p.stride[i] + span - (size + 2 * p.padding[i]));
+    }
+  }
+  return { ...p, extra };
+}
+
+/** `x` padded explicitly with `value` (the symmetric padding plus the ceil-mode overhang), and windows over it without padding. */
+function explicitPadding(x: Tensor, p: Window & { extra: [number, number] }, value: number): [Tensor, Window] {
+  const [ph, pw] = p.padding, [eh, ew] = p.extra;
+  const padded = pad(x, [pw, pw + ew, ph, ph + eh], value);
+  return [padded, { kernel: p.kernel, stride: p.stride, padding: [0, 0], dilation: p.dilation, out: p.out }];
+}
+
+/**
+ * Max over each window (torch.nn.functional.max_pool2d); the gradient goes to the first maximum
+ * of the window (as in PyTorch). Takes torch's positional order
+ * `maxPool2d(x, kernelSize, stride, padding, dilation, ceilMode)` or an options object.
+ */
+export function maxPool2d(x: Tensor, kernelSize: Pair, ...args: MaxPoolArgs): Tensor {
+  const options = mergeArgs<PoolOptions>("maxPool2d", MAX_POOL_POSITIONAL, args);
+  refuseOption("maxPool2d", "returnIndices", options.returnIndices, false, "use maxWithIndices over unfolded windows");
+  const p = poolWindow("maxPool2d", x, kernelSize, options);
+  if (p.extra[0] > 0 || p.extra[1] > 0) {
+    const [padded, q] = explicitPadding(x, p, -Infinity);
+    return directMaxPool2d(padded, q) ?? composedMaxPool2d(padded, q);
   }
   return directMaxPool2d(x, p) ?? composedMaxPool2d(x, p);
 }
@@ -194,20 +325,34 @@ function composedMaxPool2d(x: Tensor, p: WindowParams & { out: [number, number] 
   return reshape(values, [x.shape[0], x.shape[1], p.out[0], p.out[1]]);
 }
 
-/** Mean over each window; `countIncludePad` (default true) counts the zero padding. */
-export function avgPool2d(
-  x: Tensor,
-  kernelSize: Pair,
-  options: Omit<PoolOptions, "dilation"> & { countIncludePad?: boolean } = {},
-): Tensor {
-  const p = windowParams("avgPool2d", x, kernelSize, { ...options, dilation: 1 }, kernelSize);
-  const cols = unfoldRaw(x, p, 0);
-  const shape = [x.shape[0], x.shape[1], p.out[0], p.out[1]];
-  if (options.countIncludePad === false && (p.padding[0] > 0 || p.padding[1] > 0)) {
-    const counts = sum(unfoldRaw(onesLike(x), p, 0), 2);
-    return reshape(div(sum(cols, 2), counts), shape);
+/**
+ * Mean over each window (torch.nn.functional.avg_pool2d). The divisor is the window's size
+ * clipped to the padded input (`countIncludePad`, default true), or to the input alone
+ * (`countIncludePad: false`), or `divisorOverride`. Takes torch's positional order
+ * `avgPool2d(x, kernelSize, stride, padding, ceilMode, countIncludePad, divisorOverride)` or an
+ * options object.
+ */
+export function avgPool2d(x: Tensor, kernelSize: Pair, ...args: AvgPoolArgs): Tensor {
+  const options = mergeArgs<AvgPoolOptions>("avgPool2d", AVG_POOL_POSITIONAL, args);
+  const p = poolWindow("avgPool2d", x, kernelSize, { ...options, dilation: 1 });
+  const override = options.divisorOverride ?? null;
+  if (override !== null && (!Number.isInteger(override) || override === 0)) {
+    throw new RangeError(`avgPool2d: divisorOverride must be a non-zero integer, got ${override}`);
   }
-  return reshape(mean(cols, 2), shape);
+  const shape = [x.shape[0], x.shape[1], p.out[0], p.out[1]];
+  const includePad = options.countIncludePad ?? true;
+  const overhang = p.extra[0] > 0 || p.extra[1] > 0, padded = p.padding[0] > 0 || p.padding[1] > 0;
+  if (override === null && !overhang && (includePad || !padded)) return reshape(mean(unfoldRaw(x, p, 0), 2), shape);
+  const [xp, q] = explicitPadding(x, p, 0);
+  const sums = sum(unfoldRaw(xp, q, 0), 2);
+  if (override !== null) return reshape(div(sums, override), shape);
+  // the divisor counts the positions of each window that lie in the (padded) input, not the overhang
+  const [h, w] = [x.shape[2], x.shape[3]], [ph, pw] = p.padding, [eh, ew] = p.extra;
+  const counted = includePad
+    ? pad(ones([1, 1, h + 2 * ph, w + 2 * pw], { dtype: xp.dtype, device: x.device }), [0, ew, 0, eh])
+    : pad(ones([1, 1, h, w], { dtype: xp.dtype, device: x.device }), [pw, pw + ew, ph, ph + eh]);
+  const counts = sum(unfoldRaw(counted, q, 0), 2);
+  return reshape(div(sums, counts), shape);
 }
 
 /** Max over the whole spatial extent (`adaptive_max_pool2d(x, 1)`). */
@@ -250,8 +395,27 @@ export function layerNorm(
   return y;
 }
 
-/** Zeroes elements with probability `p` and scales the rest by 1/(1−p) when `training`. */
-export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
+/** Options of dropout (torch.nn.functional.dropout's keyword arguments). */
+export interface DropoutOptions {
+  /** Probability of zeroing an element (default 0.5). */
+  p?: number;
+  /** Apply only when true (default true). */
+  training?: boolean;
+  /** Modify `x` in place: not supported (throws when true). */
+  inplace?: boolean;
+}
+
+/**
+ * Zeroes elements with probability `p` and scales the rest by 1/(1−p) when `training`
+ * (torch.nn.functional.dropout): `dropout(x, p, training)` or `dropout(x, { p, training })`.
+ */
+export function dropout(
+  x: Tensor,
+  ...args: [options?: DropoutOptions] | [p?: number, training?: boolean, inplace?: boolean, options?: DropoutOptions]
+): Tensor {
+  const o = mergeArgs<DropoutOptions>("dropout", ["p", "training", "inplace"], args);
+  refuseOption("dropout", "inplace", o.inplace, false, "dropout returns a new tensor; assign its result");
+  const p = o.p ?? 0.5, training = o.training ?? true;
   if (!(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be in [0, 1], got ${p}`);
   if (!training || p === 0) return x;
   if (!isFloat(x.dtype)) throw new TypeError(`dropout: expected a float tensor, got ${x.dtype}`);
@@ -260,8 +424,16 @@ export function dropout(x: Tensor, p = 0.5, training = true): Tensor {
   return mul(x, mul(mask, 1 / (1 - p)));
 }
 
-/** Cosine similarity along `dim`: x·y / max(‖x‖‖y‖, eps). */
-export function cosineSimilarity(a: Tensor, b: Tensor, options: { dim?: number; eps?: number } = {}): Tensor {
+/**
+ * Cosine similarity along `dim` (torch.nn.functional.cosine_similarity): x·y / max(‖x‖‖y‖, eps);
+ * `cosineSimilarity(a, b, dim, eps)` or `cosineSimilarity(a, b, { dim, eps })`.
+ */
+export function cosineSimilarity(
+  a: Tensor,
+  b: Tensor,
+  ...args: [options?: { dim?: number; eps?: number }] | [dim?: number, eps?: number]
+): Tensor {
+  const options = mergeArgs<{ dim?: number; eps?: number }>("cosineSimilarity", ["dim", "eps"], args);
   const dim = options.dim ?? 1, eps = options.eps ?? 1e-8;
   const dot = sum(mul(a, b), dim);
   const na = sum(mul(a, a), dim), nb = sum(mul(b, b), dim);

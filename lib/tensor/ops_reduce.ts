@@ -8,7 +8,7 @@ import { add, cast, compare, div, exp, log, mul, sqrt, sub, unaryRaw, where } fr
 import { expand, reshape, transpose } from "./ops_movement.ts";
 import { pad } from "./ops_combine.ts";
 import { gather } from "./ops_index.ts";
-import { arange } from "./ops_creation.ts";
+import { arange, zeros } from "./ops_creation.ts";
 import { fusedSoftmax } from "./primitives.ts";
 
 /** Normalizes `dim` (number, array or undefined for all) to sorted, unique, non-negative axes. */
@@ -83,17 +83,43 @@ export function mean(x: Tensor, dim?: number | number[], options: ReduceOptions 
   return div(sum(xf, axes, options), n);
 }
 
-/** Product over dims; the gradient is out/x, so it assumes no zeros in the input. */
+/**
+ * Product over dims (torch.prod; 1 over zero elements). The gradient of each element is the
+ * product of the others, as torch's: out/x where the slice has no zero; where it has exactly one,
+ * the product of the non-zero elements at the zero and 0 elsewhere; 0 where it has several.
+ */
 export function prod(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
   const axes = normalizeDims("prod", dim, x.ndim);
   const kept = reduceRaw("prod", x, axes);
   const out = finish(kept, x, axes, options.keepdim ?? false);
-  return record("prod", [x], out, (g) => [mul(expand(unreduce(g, x, axes), x.shape), div(unreduce(out, x, axes), x))]);
+  return record("prod", [x], out, (g) => {
+    const isZero = compare("eq", x, 0);
+    const zeros = sum(cast(isZero, "int32"), axes, { keepdim: true });
+    // safe: no 0 in the divisor or the product, so the unchosen branches stay finite (no NaN gradients)
+    const safe = where(isZero, 1, x);
+    const others = prod(safe, axes, { keepdim: true });
+    const noZero = div(others, safe);
+    const atTheZero = where(isZero, expand(others, x.shape), 0);
+    const local = where(compare("eq", zeros, 0), noZero, where(compare("eq", zeros, 1), atTheZero, 0));
+    return [mul(expand(unreduce(g, x, axes), x.shape), local)];
+  });
 }
 
 function extreme(op: "max" | "min", x: Tensor, dim: number | number[] | undefined, options: ReduceOptions): Tensor {
   const axes = normalizeDims(op, dim, x.ndim);
-  if (x.size === 0) throw new RangeError(`${op}: cannot reduce an empty tensor of shape [${x.shape}]`);
+  // torch refuses only where a reduced dim is empty ([0, 3] over dim 1 gives an empty [0])
+  if (x.size === 0 && (x.ndim === 0 || axes.some((a) => x.shape[a] === 0))) {
+    throw new RangeError(
+      `${op}: cannot reduce over an empty dim of shape [${x.shape}]; the ${op === "max" ? "maximum" : "minimum"} ` +
+        `of zero elements is undefined (torch raises too)`,
+    );
+  }
+  if (x.size === 0) {
+    return reshape(
+      zeros(keptShape(x.shape, axes), { dtype: x.dtype, device: x.device }),
+      finalShape(x.shape, axes, options.keepdim ?? false),
+    );
+  }
   const kept = reduceRaw(op, x, axes);
   const out = finish(kept, x, axes, options.keepdim ?? false);
   return record(op, [x], out, (g) => {
@@ -256,16 +282,18 @@ export function norm(x: Tensor, p = 2, dim?: number | number[], options: ReduceO
   return sum(x.abs().pow(p), axes, options).pow(1 / p);
 }
 
-/** Whether all elements are non-zero. */
+/** Whether all elements are non-zero (torch.all; true over zero elements): no element counts as zero. */
 export function all(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
   const axes = normalizeDims("all", dim, x.ndim);
-  return compare("eq", finish(reduceRaw("min", cast(x, "bool").int(), axes), x, axes, options.keepdim ?? false), 1);
+  const zeroCount = reduceRaw("sum", cast(compare("eq", x, 0), "int32"), axes);
+  return compare("eq", finish(zeroCount, x, axes, options.keepdim ?? false), 0);
 }
 
-/** Whether any element is non-zero. */
+/** Whether any element is non-zero (torch.any; false over zero elements). */
 export function any(x: Tensor, dim?: number | number[], options: ReduceOptions = {}): Tensor {
   const axes = normalizeDims("any", dim, x.ndim);
-  return compare("eq", finish(reduceRaw("max", cast(x, "bool").int(), axes), x, axes, options.keepdim ?? false), 1);
+  const nonZeroCount = reduceRaw("sum", cast(compare("ne", x, 0), "int32"), axes);
+  return compare("gt", finish(nonZeroCount, x, axes, options.keepdim ?? false), 0);
 }
 
 /** Softmax along `dim` (one pass forward and backward where the backend has the primitive). */

@@ -87,6 +87,11 @@ export interface GradFn {
    * counters only grow, so a different sum at backward time means an input was overwritten.
    */
   readonly versions?: number;
+  /**
+   * The tensors whose `versions` are checked, when not all the inputs (an in-place op's node
+   * checks what its gradient reads, not the overwritten tensor it replaces).
+   */
+  readonly saved?: readonly Tensor[];
 }
 
 /** Checks run by `detectAnomaly` (lib/autograd/anomaly.ts); null (the default) costs one comparison per op. */

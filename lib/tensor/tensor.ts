@@ -4,13 +4,14 @@
  * methods here only delegate to them.
  * @module
  */
-import type { DType } from "../backend/backend.ts";
-import { TensorCore } from "./tensor_core.ts";
+import type { DTypeName } from "./dtype.ts";
+import { IndexMethods } from "./methods_index.ts";
 import * as E from "./ops_elementwise.ts";
 import * as R from "./ops_reduce.ts";
 import * as M from "./ops_movement.ts";
 import * as L from "./ops_linalg.ts";
 import * as I from "./ops_index.ts";
+import { checkIntDivisor, checkIntPow, dimArgs, scaledOperand, shapeArgs } from "./_args.ts";
 import type { ELEMENTWISE } from "../ops/table.ts";
 import type { GradTensor } from "../ops/entry.ts";
 
@@ -21,15 +22,15 @@ import type { ReduceOptions, TensorLike } from "./tensor_core.ts";
  * An n-dimensional array on a device, optionally recording operations for autograd.
  * Create tensors with `tensor`, `zeros`, `randn`, …; read values with `await t.data()`.
  */
-export class Tensor extends TensorCore {
+export class Tensor extends IndexMethods {
   // ---- elementwise -------------------------------------------------------------------
-  /** `this + other` (broadcasting). */
-  add(other: TensorLike): Tensor {
-    return E.add(this, other);
+  /** `this + alpha·other` (broadcasting; `alpha` as torch.add's, default 1). */
+  add(other: TensorLike, options?: { alpha?: number }): Tensor {
+    return E.add(this, scaledOperand("add", this, other, options));
   }
-  /** `this - other` (broadcasting). */
-  sub(other: TensorLike): Tensor {
-    return E.sub(this, other);
+  /** `this - alpha·other` (broadcasting). */
+  sub(other: TensorLike, options?: { alpha?: number }): Tensor {
+    return E.sub(this, scaledOperand("sub", this, other, options));
   }
   /** `this * other` (broadcasting). */
   mul(other: TensorLike): Tensor {
@@ -41,7 +42,7 @@ export class Tensor extends TensorCore {
   }
   /** `this ** exponent`. */
   pow(exponent: TensorLike): Tensor {
-    return E.elementwise("pow", [this, exponent]);
+    return E.elementwise("pow", [this, checkIntPow(this, exponent)]);
   }
   /** Elementwise maximum. */
   maximum(other: TensorLike): Tensor {
@@ -53,7 +54,7 @@ export class Tensor extends TensorCore {
   }
   /** Python-style remainder (sign of the divisor). */
   remainder(other: TensorLike): Tensor {
-    return E.elementwise("mod", [this, other]);
+    return E.elementwise("mod", [this, checkIntDivisor("remainder", this, other)]);
   }
   /** `this == other` as bool. */
   eq(other: TensorLike): Tensor {
@@ -204,11 +205,11 @@ export class Tensor extends TensorCore {
     return E.elementwise("isinf", [this]);
   }
   /** Converts to `dtype` (a copy, differentiable between float types). */
-  cast(dtype: DType): Tensor {
+  cast(dtype: DTypeName): Tensor {
     return E.cast(this, dtype);
   }
   /** Same as `cast`. */
-  toDType(dtype: DType): Tensor {
+  toDType(dtype: DTypeName): Tensor {
     return E.cast(this, dtype);
   }
   /** Cast to float32. */
@@ -300,12 +301,12 @@ export class Tensor extends TensorCore {
 
   // ---- movement (views where possible) ----------------------------------------------
   /** Same data with a new shape (one dim may be −1); copies only when it must. */
-  reshape(shape: readonly number[]): Tensor {
-    return M.reshape(this, shape);
+  reshape(...shape: number[] | [readonly number[]]): Tensor {
+    return M.reshape(this, shapeArgs("reshape", shape, true));
   }
   /** Same data with a new shape; never copies (throws when the strides do not allow it). */
-  view(shape: readonly number[]): Tensor {
-    return M.view(this, shape);
+  view(...shape: number[] | [readonly number[]]): Tensor {
+    return M.view(this, shapeArgs("view", shape, true));
   }
   /** Swaps two dims. */
   transpose(dim0: number, dim1: number): Tensor {
@@ -316,12 +317,12 @@ export class Tensor extends TensorCore {
     return M.transpose(this, 0, 1);
   }
   /** Reorders dims. */
-  permute(dims: readonly number[]): Tensor {
-    return M.permute(this, dims);
+  permute(...dims: number[] | [readonly number[]]): Tensor {
+    return M.permute(this, dimArgs("permute", dims));
   }
   /** Broadcasts size-1 dims to `shape` (−1 keeps a dim) without copying. */
-  expand(shape: readonly number[]): Tensor {
-    return M.expand(this, shape);
+  expand(...shape: number[] | [readonly number[]]): Tensor {
+    return M.expand(this, shapeArgs("expand", shape, true));
   }
   /** Broadcasts to `other`'s shape. */
   expandAs(other: Tensor): Tensor {
@@ -347,14 +348,14 @@ export class Tensor extends TensorCore {
   clone(): Tensor {
     return M.clone(this);
   }
-  /** Elements `start..end` (exclusive) with `step` along `dim`, as a view. */
+  /** `length` elements from `start` (negative counts from the end) along `dim`, as a view (torch.narrow). */
   narrow(dim: number, start: number, length: number): Tensor {
     const n = this.shape[R.normalizeDim("narrow", dim, this.ndim)];
     const s = start < 0 ? start + n : start;
     if (!Number.isInteger(s) || !Number.isInteger(length) || s < 0 || length < 0 || s + length > n) {
       throw new RangeError(`narrow: start ${start} and length ${length} do not fit dim ${dim} of size ${n}`);
     }
-    return M.slice(this, dim, start, start + length, 1);
+    return M.slice(this, dim, s, s + length, 1); // s: a negative start counts from the end
   }
   /** Python-style slicing: one `[start, end, step]` (or index number, or null for all) per dim. */
   slice(...ranges: M.SliceSpec[]): Tensor {
@@ -373,8 +374,8 @@ export class Tensor extends TensorCore {
     return M.chunk(this, chunks, dim);
   }
   /** Repeats the tensor along each dim. */
-  repeat(repeats: readonly number[]): Tensor {
-    return M.repeat(this, repeats);
+  repeat(...repeats: number[] | [readonly number[]]): Tensor {
+    return M.repeat(this, shapeArgs("repeat", repeats));
   }
 
   // ---- linear algebra and indexing -------------------------------------------------

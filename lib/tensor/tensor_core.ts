@@ -14,7 +14,12 @@ import { backendFor, type Device } from "./device.ts";
 import { track, untrack } from "./scope.ts";
 import * as E from "./ops_elementwise.ts";
 import * as M from "./ops_movement.ts";
-import { backward as runBackward, type BackwardOptions } from "../autograd/backward.ts";
+import {
+  backward as runBackward,
+  type BackwardOptions,
+  type GradHook,
+  registerGradHook,
+} from "../autograd/backward.ts";
 import { type FormatOptions, formatTensor, tensorMimeBundle } from "./format.ts";
 import { Tensor } from "./tensor.ts";
 
@@ -383,6 +388,26 @@ export class TensorCore {
     }
     this.requiresGrad = on;
     return this;
+  }
+
+  /**
+   * Registers `hook(grad)` on this tensor's gradient (PyTorch's `register_hook`): it runs each time
+   * backward has this tensor's total gradient, before a leaf accumulates it into `.grad`; a tensor
+   * it returns replaces the gradient. Returns a handle whose `remove()` unregisters the hook.
+   *
+   * @example
+   * ```ts
+   * import { tensor } from "denograd";
+   * import assert from "node:assert/strict";
+   * const x = tensor([1, 2], { requiresGrad: true });
+   * const handle = x.registerHook((g) => g.mul(10));
+   * x.mul(3).sum().backward();
+   * assert.deepEqual(await x.grad!.toArray(), [30, 30]);
+   * handle.remove();
+   * ```
+   */
+  registerHook(hook: GradHook): { remove(): void } {
+    return registerGradHook(this.#self, hook);
   }
 
   /** Keeps `.grad` for this non-leaf tensor during backward. */

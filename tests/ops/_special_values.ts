@@ -64,7 +64,7 @@ function grid(values: readonly number[], arity: number): number[][] {
 
 /** Integer operand tuples PyTorch accepts: no remainder by zero (it raises), no negative integer powers. */
 function intAllowed(op: string, row: readonly number[]): boolean {
-  if (op === "mod") return row[1] !== 0 && !(row[0] === INT32_MIN && row[1] === -1);
+  if (op === "mod" || op === "fmod") return row[1] !== 0 && !(row[0] === INT32_MIN && row[1] === -1);
   if (op === "pow") return row[1] >= 0 && row[1] <= 64;
   return true;
 }

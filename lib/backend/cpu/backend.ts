@@ -29,10 +29,12 @@ import type {
   RandomKind,
   ReduceOp,
   ScatterAddArgs,
+  ScatterReduceArgs,
   Storage,
   View,
   WindowParams,
 } from "../backend.ts";
+import { scatterReduce } from "../reference/scatter.ts";
 import type { Expr } from "../../ops/expr.ts";
 import { checkViewBounds } from "../_view.ts";
 import { DTYPE_BYTES } from "../dtype.ts";
@@ -48,6 +50,7 @@ import * as pool from "./pool2d.ts";
 import * as reduction from "./reduce.ts";
 import * as norm from "./norm.ts";
 import * as ce from "./cross_entropy.ts";
+import { sort } from "./sort.ts";
 import type { ReferenceContext, ReferenceStorage } from "../reference/storage.ts";
 import * as ref from "../reference/kernels.ts";
 import { boolOf } from "../reference/storage.ts";
@@ -295,6 +298,11 @@ export class CpuBackend implements Backend, CpuContext, ReferenceContext {
     return a.dtype === "float32" ? reduction.argReduce(this, op, a, av, axis) : ref.argReduce(this, op, a, av, axis);
   }
 
+  /** {@link Backend.sort} (sort.ts: float32 index sort per row, the reference kernel otherwise) */
+  sort(x: Storage, xv: View, axis: number, descending: boolean): { values: Storage; indices: Storage } {
+    return sort(this, x, xv, axis, descending);
+  }
+
   /** {@link Backend.im2col} */
   im2col(x: Storage, xv: View, p: WindowParams, padValue: number): Storage {
     return x.dtype === "float32" ? window.im2col(this, x, xv, p, padValue) : ref.im2col(this, x, xv, p, padValue);
@@ -315,6 +323,11 @@ export class CpuBackend implements Backend, CpuContext, ReferenceContext {
   /** {@link Backend.scatterAdd} */
   scatterAdd(args: ScatterAddArgs): Storage {
     return ref.scatterAdd(this, args);
+  }
+
+  /** {@link Backend.scatterReduce} (reference/scatter.ts) */
+  scatterReduce(args: ScatterReduceArgs): Storage {
+    return scatterReduce(this, args);
   }
 
   /** {@link Backend.crossEntropy} */

@@ -27,10 +27,12 @@ import type {
   RandomKind,
   ReduceOp,
   ScatterAddArgs,
+  ScatterReduceArgs,
   Storage,
   View,
   WindowParams,
 } from "../backend.ts";
+import { scatterReduce } from "./scatter.ts";
 import { checkViewBounds } from "../_view.ts";
 import { DTYPE_BYTES } from "../dtype.ts";
 import { boolOf, newArray, type ReferenceContext, ReferenceStorage } from "./storage.ts";
@@ -45,6 +47,7 @@ import { maxPool2d, maxPool2dBackward } from "./pool2d.ts";
 import * as norm from "./norm.ts";
 import { assertNone } from "./assert.ts";
 import { random } from "./random.ts";
+import { sort } from "./sort.ts";
 
 /** The reference backend; see {@link Backend} for the meaning of each primitive. */
 export class ReferenceBackend implements Backend, ReferenceContext {
@@ -163,6 +166,11 @@ export class ReferenceBackend implements Backend, ReferenceContext {
     return argReduce(this, op, a, av, axis);
   }
 
+  /** {@link Backend.sort} (sort.ts) */
+  sort(x: Storage, xv: View, axis: number, descending: boolean): { values: Storage; indices: Storage } {
+    return sort(this, x, xv, axis, descending);
+  }
+
   /** {@link Backend.matmul} (matmul.ts) */
   matmul(a: Storage, av: View, b: Storage, bv: View, bias?: MatmulBias): Storage {
     return matmul(this, a, av, b, bv, bias);
@@ -186,6 +194,11 @@ export class ReferenceBackend implements Backend, ReferenceContext {
   /** {@link Backend.scatterAdd} */
   scatterAdd(args: ScatterAddArgs): Storage {
     return scatterAdd(this, args);
+  }
+
+  /** {@link Backend.scatterReduce} (reference/scatter.ts) */
+  scatterReduce(args: ScatterReduceArgs): Storage {
+    return scatterReduce(this, args);
   }
 
   /** {@link Backend.copyInto} */

@@ -22,6 +22,7 @@ import type {
   RandomKind,
   ReduceOp,
   ScatterAddArgs,
+  ScatterReduceArgs,
   Storage,
   View,
   WindowParams,
@@ -45,6 +46,8 @@ import { LOOP_BUDGET } from "./kernels.ts";
 import { matmul } from "./matmul.ts";
 import { GpuRuntime } from "./runtime.ts";
 import { col2im, im2col } from "./window.ts";
+import { sort } from "./sort.ts";
+import { scatterReduce } from "./scatter.ts";
 
 /** The WebGPU implementation of {@link Backend}. */
 export class WebGPUBackend extends GpuRuntime implements Backend {
@@ -122,6 +125,11 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
     return maxPool2dBackward(this, gy, indices, imageShape, p);
   }
 
+  /** {@link Backend.sort} (bitonic networks over (value, position) pairs; see sort.ts). */
+  sort(x: Storage, xv: View, axis: number, descending: boolean): { values: Storage; indices: Storage } {
+    return sort(this, x, xv, axis, descending);
+  }
+
   /** {@link Backend.softmax} (one workgroup per row; see norm.ts). */
   softmax(x: Storage, rows: number, cols: number, log: boolean): Storage {
     return norm.softmax(this, x, rows, cols, log);
@@ -150,6 +158,11 @@ export class WebGPUBackend extends GpuRuntime implements Backend {
   /** {@link Backend.scatterAdd} */
   scatterAdd(args: ScatterAddArgs): Storage {
     return scatterAdd(this, args);
+  }
+
+  /** {@link Backend.scatterReduce} (scatter.ts; whole tensors within one binding) */
+  scatterReduce(args: ScatterReduceArgs): Storage {
+    return scatterReduce(this, args);
   }
 
   /** {@link Backend.copyInto} */

@@ -1,0 +1,2 @@
+/** `F` functions: nn. @module */
+export {};

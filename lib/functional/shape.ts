@@ -1,0 +1,2 @@
+/** `F` functions: shape. @module */
+export {};
