@@ -57,7 +57,23 @@ export {
   zeros,
   zerosLike,
 } from "./lib/tensor/ops_creation.ts";
-export { cat, pad, stack } from "./lib/tensor/ops_combine.ts";
+export { cat, pad, type PadMode, type PadOptions, stack } from "./lib/tensor/ops_combine.ts";
+export type { IndexMethods } from "./lib/tensor/methods_index.ts";
+export type { ShapeMethods } from "./lib/tensor/methods_shape.ts";
+export type {
+  NonzeroOptions,
+  ScanMethods,
+  ScanOptions,
+  SelectOptions,
+  SortOptions,
+  TopkOptions,
+  UniqueOptions,
+  UniqueResult,
+  ValuesAndIndices,
+} from "./lib/tensor/methods_scan.ts";
+export type { MathMethods } from "./lib/tensor/methods_math.ts";
+export type { ShapeArgs } from "./lib/tensor/ops_creation.ts";
+export type { GradHook } from "./lib/autograd/backward.ts";
 export { where } from "./lib/tensor/ops_elementwise.ts";
 export { linear, matmul } from "./lib/tensor/ops_linalg.ts";
 export { embedding, oneHot } from "./lib/tensor/ops_index.ts";
@@ -124,7 +140,7 @@ export {
   type BertOutput,
 } from "./lib/models/bert.ts";
 // the types BERT's public fields and base class name (their classes are `nn.Module`, `nn.Linear`, `nn.Dropout`)
-export type { Dropout, Linear, Module, StateDict } from "./lib/nn/mod.ts";
+export type { Dropout, ForwardHook, ForwardPreHook, Linear, Module, RemovableHandle, StateDict } from "./lib/nn/mod.ts";
 export { loadPretrained, type LoadPretrainedOptions } from "./lib/models/bert_pretrained.ts";
 export * as plot from "./lib/plot/mod.ts";
 export { type Metrics, Progress, progress, type ProgressMode, type ProgressOptions } from "./lib/progress.ts";

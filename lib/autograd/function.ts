@@ -19,8 +19,10 @@ function isTensor(v: unknown): v is Tensor {
  */
 export class FunctionContext {
   #saved: readonly Tensor[] = [];
+  /** Anything else `forward` stores for `backward` (PyTorch's `ctx.k = …`). */
   [key: string]: unknown;
 
+  /** A context; `apply` makes one per call. */
   constructor(
     /** One flag per argument of `apply`: whether it is a tensor that requires grad (false for non-tensors). */
     readonly needsInputGrad: readonly boolean[],
@@ -150,8 +152,11 @@ export function defineFunction<A extends unknown[], R extends Tensor | readonly 
 
 /** The static side of an {@link AutogradFunction} subclass. */
 export interface FunctionClass {
+  /** The class name, for errors. */
   readonly name: string;
+  /** Computes the outputs from the arguments; runs with gradient recording off. */
   forward(ctx: FunctionContext, ...args: never[]): Tensor | readonly Tensor[];
+  /** The gradient for each argument (null for none) from the gradients of the outputs. */
   backward(ctx: FunctionContext, ...gradOutputs: Tensor[]): BackwardResult;
 }
 

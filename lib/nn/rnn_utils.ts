@@ -17,6 +17,7 @@ import { cat, pad, stack } from "../tensor/ops_combine.ts";
  * plain number arrays (host data, as torch keeps `batch_sizes` on the cpu).
  */
 export class PackedSequence {
+  /** A packed batch from its parts, as {@link packPaddedSequence} builds it. */
   constructor(
     /** `[sum(lengths), *]`: the steps of every sequence, time-major. */
     readonly data: Tensor,

@@ -135,6 +135,7 @@ export class ScanMethods extends MathMethods {
    * ```
    */
   median(): Tensor;
+  /** The lower median along `dim` and its index. */
   median(dim: number | O.SelectOptions, keepdim?: boolean): S.ValuesAndIndices;
   median(dim?: number | O.SelectOptions, keepdim?: boolean): Tensor | S.ValuesAndIndices {
     return dim === undefined ? O.median(this.#self) : O.median(this.#self, dim, keepdim);
@@ -160,6 +161,7 @@ export class ScanMethods extends MathMethods {
    * ```
    */
   nonzero(options?: D.NonzeroOptions & { asTuple?: false }): Promise<Tensor>;
+  /** With `asTuple`, one int32 index tensor per dim (PyTorch's `nonzero(as_tuple=True)`). */
   nonzero(options: D.NonzeroOptions & { asTuple: true }): Promise<Tensor[]>;
   nonzero(options: D.NonzeroOptions = {}): Promise<Tensor | Tensor[]> {
     return D.nonzero(this.#self, options);
@@ -187,7 +189,9 @@ export class ScanMethods extends MathMethods {
    * ```
    */
   unique(options?: D.UniqueOptions & { returnInverse?: false; returnCounts?: false }): Promise<Tensor>;
+  /** With `returnInverse` or `returnCounts`, the values with the inverse indices and counts asked for. */
   unique(options: D.UniqueOptions & ({ returnInverse: true } | { returnCounts: true })): Promise<D.UniqueResult>;
+  /** The values, or a record when `returnInverse` or `returnCounts` is set. */
   unique(options: D.UniqueOptions): Promise<Tensor | D.UniqueResult>;
   unique(options: D.UniqueOptions = {}): Promise<Tensor | D.UniqueResult> {
     return D.unique(this.#self, options);

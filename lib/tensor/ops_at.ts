@@ -27,7 +27,15 @@ import { writeInPlace } from "./inplace.ts";
 
 /** A Python slice `start:stop:step` (null where omitted), made by {@link slice}. */
 export class Slice {
-  constructor(readonly start: number | null, readonly stop: number | null, readonly step: number | null) {}
+  /** A slice from its bounds, as {@link slice} builds it. */
+  constructor(
+    /** The first index (null: the start, or the end for a negative step). */
+    readonly start: number | null,
+    /** The index it stops before (null: the end). */
+    readonly stop: number | null,
+    /** The stride between indices (null: 1). */
+    readonly step: number | null,
+  ) {}
 }
 
 /**
@@ -45,6 +53,7 @@ export class Slice {
  * ```
  */
 export function slice(stop: number | null): Slice;
+/** `start:stop:step` as a {@link Slice}. */
 export function slice(start: number | null, stop: number | null, step?: number | null): Slice;
 export function slice(a: number | null, b?: number | null, step: number | null = null): Slice {
   for (const v of [a, b, step]) {
